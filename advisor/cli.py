@@ -1,0 +1,159 @@
+"""Command line: the REPL, piped input, ask, eval, topics, check.
+
+Only the REPL imports prompt_toolkit, and only when it starts: `advisor ask` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from advisor import render
+from advisor.errors import AdvisorError, ExitStatus
+
+if TYPE_CHECKING:
+    from advisor import Advisor
+
+
+def version() -> str:
+    """The installed version of advisor, or '0+unknown' when running from a source tree."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("advisor")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _ratio(text: str) -> float:
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser, top: bool) -> None:
+    """--kb and --no-color, accepted before or after the command word."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--kb", metavar="PATH", default=default,
+                        help="knowledge directory to answer from (default: the shipped one)")
+    parser.add_argument("--no-color", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="no colours (also when NO_COLOR is set)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="advisor", description="Career advice for machine-learning engineers, in your terminal.",
+        epilog="Without a command: a chat session in a terminal; with piped input, one answer per line.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--vi", action="store_true", help="Vi key bindings in the chat session")
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines with -)")
+    ev = sub.add_parser("eval", help="score the matcher on question files")
+    ev.add_argument("files", nargs="+", metavar="FILE")
+    ev.add_argument("--min", type=_ratio, metavar="RATIO", help="exit 1 if accuracy is below RATIO (0..1)")
+    sub.add_parser("topics", help="list the topics with an example question each")
+    check = sub.add_parser("check", help="load and validate a knowledge directory")
+    check.add_argument("path", nargs="?", metavar="PATH", help="directory to check (default: --kb or shipped)")
+    for command in (ask, ev, sub.choices["topics"], check):
+        _common(command, top=False)
+    return parser
+
+
+def load(path: str | None) -> Advisor:
+    """The engine over PATH, or over the shipped knowledge."""
+    from advisor import Advisor
+
+    return Advisor(path) if path else Advisor()
+
+
+def stdin_lines() -> Iterator[str]:
+    """Non-blank lines of stdin, decoded as UTF-8 (invalid bytes become U+FFFD)."""
+    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    for line in stream:
+        line = line.strip().lstrip("\ufeff")
+        if line:
+            yield line
+
+
+def _width() -> int | None:
+    return min(shutil.get_terminal_size().columns - 1, render.MAX_WIDTH) if sys.stdout.isatty() else None
+
+
+def answer_lines(advisor: Advisor, questions: Iterator[str] | list[str], as_json: bool) -> None:
+    """Each question one turn of one conversation; plain answers separated by a blank line, or JSON Lines."""
+    chat = advisor.chat()
+    for n, question in enumerate(questions):
+        reply = chat.ask(question)
+        if as_json:
+            print(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False), flush=True)
+        else:
+            print(("\n" if n else "") + render.plain(reply, _width()), flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch one parsed command line."""
+    if args.command == "check":
+        kb = load(args.path or args.kb).kb
+        entities = sum(len(e.values) for e in kb.entities.values())
+        print(f"ok: {len(kb.intents)} intents, {entities} entities")
+        return ExitStatus.OK
+    advisor = load(args.kb)
+    if args.command == "ask":
+        stdin = args.question == ["-"]
+        answer_lines(advisor, stdin_lines() if stdin else [" ".join(args.question)], args.json)
+    elif args.command == "eval":
+        from advisor import evaluate
+
+        report = evaluate.run(advisor, evaluate.load_questions(args.files))
+        print(report.format())
+        if args.min is not None and report.accuracy < args.min:
+            print(f"advisor: error: accuracy {report.accuracy:.1%} is below --min {args.min:.1%}", file=sys.stderr)
+            return ExitStatus.ERROR
+    elif args.command == "topics":
+        from advisor.commands import topics_text
+
+        print(render.sanitize(topics_text(advisor)))
+    elif sys.stdin.isatty():
+        from advisor.repl import run_repl
+
+        return run_repl(advisor, color=render.use_color(args.no_color), vi=args.vi)
+    else:
+        answer_lines(advisor, stdin_lines(), as_json=False)
+    return ExitStatus.OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse, run, and turn every failure into one line on stderr and an exit status."""
+    args = build_parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitStatus.ERROR
+    except (AdvisorError, OSError) as exc:
+        print(f"advisor: error: {render.sanitize(str(exc))}", file=sys.stderr)
+        return ExitStatus.ERROR
+    except Exception as exc:
+        if os.environ.get("ADVISOR_DEBUG"):
+            raise
+        print(f"advisor: error: unexpected {type(exc).__name__}: {render.sanitize(str(exc))} "
+              "(run with ADVISOR_DEBUG=1 for details)", file=sys.stderr)
+        return ExitStatus.ERROR

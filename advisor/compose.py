@@ -1,0 +1,171 @@
+"""Building replies: an intent, the entities a question named and the context become a Reply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .knowledge import EntityValue, Intent, KnowledgeBase, Slot
+from .matcher import Match
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How a reply was chosen: what /why shows and what a failing test prints."""
+
+    intent: str | None
+    score: float
+    matched: tuple[tuple[str, float], ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    entities: tuple[tuple[str, str, str], ...] = ()
+    runners_up: tuple[tuple[str, float], ...] = ()
+    note: str = ""
+
+    def format(self) -> str:
+        """Several short lines, one fact each."""
+        lines = [f"intent: {self.intent or '(none)'}   score: {self.score:g}"]
+        if self.matched:
+            lines.append("matched: " + ", ".join(f"{f} +{p:g}" if p >= 0 else f"{f} {p:g}" for f, p in self.matched))
+        if self.corrections:
+            lines.append("typos: " + ", ".join(f"{a} → {b}" for a, b in self.corrections))
+        if self.entities:
+            lines.append("entities: " + ", ".join(f"{t}={name} ({typed!r})" for t, name, typed in self.entities))
+        if self.runners_up:
+            lines.append("runners-up: " + ", ".join(f"{i} {s:g}" for i, s in self.runners_up))
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "score": self.score,
+            "matched": [list(m) for m in self.matched],
+            "corrections": [list(c) for c in self.corrections],
+            "entities": [list(e) for e in self.entities],
+            "runners_up": [list(r) for r in self.runners_up],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer of the advisor, with what it is based on."""
+
+    text: str
+    kind: str
+    intent: str | None = None
+    score: float = 0.0
+    sources: tuple[str, ...] = ()
+    explain: Explanation | None = None
+    options: tuple[str, ...] = ()
+    notice: str | None = None
+    entities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields scripts rely on, ready for JSON."""
+        return {
+            "answer": self.text,
+            "kind": self.kind,
+            "intent": self.intent,
+            "score": self.score,
+            "sources": list(self.sources),
+        }
+
+
+def explain(match: Match, intent: str | None = None, note: str = "") -> Explanation:
+    """Explain a match, for the chosen intent (the best candidate unless given)."""
+    chosen = next((c for c in match.candidates if c.intent == intent), match.best) if match.candidates else None
+    a = match.analysis
+    return Explanation(
+        intent=intent if intent is not None else (chosen.intent if chosen else None),
+        score=shown(chosen.score) if chosen else 0.0,
+        matched=tuple(e for e in chosen.evidence if e[1] > 0)[:8] if chosen else (),
+        corrections=a.corrections,
+        entities=tuple((m.entity, m.value, m.typed) for m in a.mentions),
+        runners_up=tuple((c.intent, shown(c.score)) for c in match.candidates if c is not chosen)[:3],
+        note=note,
+    )
+
+
+def shown(score: float) -> float:
+    """Scores are shown on a 0..100 scale; the matcher's may run past 100 for a very close match."""
+    return max(0.0, min(100.0, score))
+
+
+def fill(template: str, value: EntityValue) -> str | None:
+    """Fill {name} and {fact} fields from an entity value; None if a fact is missing."""
+    facts = {"name": value.name, **value.facts}
+    if any(f not in facts for f in _FIELD.findall(template)):
+        return None
+    return _FIELD.sub(lambda m: facts[m.group(1)], template)
+
+
+def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> str:
+    if len(values) >= 2 and slot.compare:
+        blocks = []
+        for label, fact in slot.compare:
+            rows = [f"- {v.name}: {v.facts.get(fact) or 'not given'}" for v in values]
+            blocks.append(f"{label}:\n" + "\n".join(rows))
+        missing = [fill(slot.missing, v) for v in values if not all(f in v.facts for _, f in slot.compare)]
+        return "\n\n".join(blocks + [m for m in missing if m])
+    lines = []
+    for v in values:
+        text = fill(slot.template, v)
+        if text is None:
+            text = fill(slot.missing, v) if slot.missing else None
+        if text:
+            lines.append(text)
+    return "\n\n".join(lines)
+
+
+def answer_text(intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]]) -> tuple[str, tuple[str, ...]]:
+    """The intent's answer, narrowed to the entity values named if its slots take them, and its sources."""
+    parts, sources = [], []
+    for slot in intent.slots:
+        ids = entities.get(slot.entity, ())
+        values = [kb.entities[slot.entity].value(i) for i in ids]
+        text = _slot_text(slot, values) if values else ""
+        if text:
+            parts.append(text)
+            sources.append(slot.source or intent.source)
+    if not parts:
+        return intent.answer, (intent.source,) if intent.source else ()
+    if len(parts) > 1 and intent.combined:
+        parts.append(intent.combined)
+    return "\n\n".join(parts), tuple(dict.fromkeys(s for s in sources if s))
+
+
+def answer(intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]], score: float, why: Explanation | None) -> Reply:
+    """A reply of kind answer or smalltalk for a chosen intent."""
+    used = {s.entity: tuple(entities.get(s.entity, ())) for s in intent.slots if entities.get(s.entity)}
+    text, sources = answer_text(intent, kb, entities)
+    return Reply(
+        text=text,
+        kind="smalltalk" if intent.kind == "smalltalk" else "answer",
+        intent=intent.id,
+        score=shown(score),
+        sources=sources,
+        explain=why,
+        entities=used,
+    )
+
+
+def clarify(options: Sequence[Intent], score: float, why: Explanation | None) -> Reply:
+    """Ask which of several close intents the person meant, as numbered options."""
+    lines = ["I'm not sure which of these you mean:"]
+    lines += [f"{n}. {o.title}" for n, o in enumerate(options, 1)]
+    lines.append("Answer with a number or a word from the one you want.")
+    return Reply("\n".join(lines), "clarify", None, shown(score), (), why, tuple(o.id for o in options))
+
+
+def fallback(suggestions: Sequence[Intent], score: float, why: Explanation | None, lead: str) -> Reply:
+    """Say plainly that there is no answer, and offer up to three nearby topics."""
+    text = lead
+    if suggestions:
+        text += "\n\nNearby topics I can answer:\n" + "\n".join(f"- {s.title}" for s in suggestions[:3])
+    return Reply(text, "fallback", None, shown(score), (), why, tuple(s.id for s in suggestions[:3]))

@@ -1,0 +1,102 @@
+"""Text normalisation: the one place where typed text becomes the words the matcher compares.
+
+Everything here is a pure function of its arguments; the knowledge base supplies the stop words
+and synonyms, so another language or domain only needs other data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+MAX_INPUT_CHARS = 1000
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*(?:\+\+|#)?")
+
+
+def clean(text: str) -> str:
+    """Remove terminal escape sequences, control characters and unpaired surrogates."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub(" ", text)
+
+
+def words(text: str) -> list[str]:
+    """Split text into lower-case words; apostrophes inside a word are dropped ("what's" -> "whats")."""
+    text = unicodedata.normalize("NFKC", clean(text)).translate(_APOSTROPHES).casefold()
+    return [w.replace("'", "") for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Light suffix stripping, so that "salaries", "salary" and "engineers", "engineer" meet.
+
+    Deliberately conservative: it only has to be consistent between questions and examples.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, repl, min_len in (
+        ("ies", "y", 5),
+        ("sses", "ss", 5),
+        ("ches", "ch", 5),
+        ("shes", "sh", 5),
+        ("xes", "x", 4),
+        ("ing", "", 6),
+        ("ied", "y", 5),
+        ("ed", "", 5),
+        ("s", "", 4),
+    ):
+        if word.endswith(suffix) and len(word) >= min_len:
+            if suffix == "s" and word[-2] in "su":
+                return word
+            base = word[: len(word) - len(suffix)] + repl
+            if suffix in ("ing", "ed") and len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return _drop_e(base)
+    return _drop_e(word)
+
+
+def _drop_e(word: str) -> str:
+    return word[:-1] if len(word) >= 5 and word.endswith("e") and not word.endswith("ee") else word
+
+
+class Phrases:
+    """Replaces word sequences by canonical words (synonyms and multi-word aliases), longest first."""
+
+    def __init__(self, mapping: Mapping[tuple[str, ...], str]) -> None:
+        self._map = dict(mapping)
+        self._longest = max((len(k) for k in self._map), default=0)
+
+    def apply(self, tokens: Iterable[str]) -> list[str]:
+        """Return the tokens with every known phrase replaced by its canonical word."""
+        tokens = list(tokens)
+        if not self._map:
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                canon = self._map.get(tuple(tokens[i : i + size]))
+                if canon is not None:
+                    out.append(canon)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+def stems(text: str) -> list[str]:
+    """Words of the text, stemmed."""
+    return [stem(w) for w in words(text)]
+
+
+def truncate(text: str, limit: int = MAX_INPUT_CHARS) -> tuple[str, bool]:
+    """Cut over-long input to the stated limit; the flag says whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    return text[:limit], True

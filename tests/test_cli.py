@@ -1,0 +1,162 @@
+"""The command line as a person or a script uses it: `python -m advisor ...` in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import advisor
+from advisor import cli
+
+ROOT = Path(advisor.__file__).resolve().parent.parent
+MLOPS = "what does an MLOps engineer do"
+
+
+def run(*args: str, stdin: bytes | str = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "advisor", *args], input=data, capture_output=True, check=False,
+                          cwd=ROOT, env=environ, timeout=60)
+
+
+def kb_dir() -> Path:
+    """The shipped knowledge directory, wherever the package keeps it."""
+    for candidate in (ROOT / "knowledge", ROOT / "advisor" / "knowledge"):
+        if any(candidate.glob("*.yaml")):
+            return candidate
+    pytest.skip("no knowledge directory found")
+
+
+def test_ask_answers_a_question():
+    result = run("ask", MLOPS)
+    assert result.returncode == 0, result.stderr
+    assert "mlops" in result.stdout.decode().lower()
+    assert b"\x1b" not in result.stdout
+
+
+def test_ask_json_has_every_field():
+    result = run("ask", "--json", MLOPS)
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "answer", "kind", "intent", "score", "sources"}
+    assert data["question"] == MLOPS
+    assert data["kind"] == "answer"
+    assert isinstance(data["sources"], list) and data["sources"]
+
+
+def test_ask_json_stdin_prints_json_lines():
+    result = run("ask", "--json", "-", stdin=f"{MLOPS}\n\nhow much do they earn\n")
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [row["question"] for row in rows] == [MLOPS, "how much do they earn"]
+
+
+def test_stdin_questions_are_one_conversation(monkeypatch, capsys):
+    chats = []
+    real_chat = advisor.Advisor.chat
+    monkeypatch.setattr(advisor.Advisor, "chat", lambda self: chats.append(1) or real_chat(self))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{MLOPS}\nhow much do they earn\n".encode())))
+    assert cli.main(["ask", "--json", "-"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert chats == [1]
+
+
+def test_piped_stdin_answers_each_line_and_survives_bad_utf8():
+    result = run(stdin=f"{MLOPS}\nhi \xff\n".encode("latin-1"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    first = run("ask", MLOPS).stdout.decode()
+    assert out.startswith(first + "\n") and len(out) > len(first) + 2  # a blank line, then the second
+    assert b"\x1b" not in result.stdout
+
+
+def test_kb_before_and_after_the_command(tmp_path):
+    for args in (["--kb", str(kb_dir()), "ask", MLOPS], ["ask", "--kb", str(kb_dir()), MLOPS]):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert "mlops" in result.stdout.decode().lower()
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_missing_kb_is_one_line_error(tmp_path, where):
+    kb = ["--kb", str(tmp_path / "nowhere")]
+    result = run(*([*kb, "ask", "hi"] if where == "before" else ["ask", *kb, "hi"]))
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("advisor: error:")
+    assert b"Traceback" not in result.stderr
+
+
+def test_bad_flag_is_usage_error():
+    result = run("--no-such-flag")
+    assert result.returncode == 2
+    assert b"usage:" in result.stderr
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("advisor ")
+
+
+def test_eval_min_sets_exit_status(tmp_path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(f'questions:\n  - q: "hi"\n    intent: greeting\n  - q: "{MLOPS}"\n    intent: greeting\n')
+    low, high = run("eval", str(questions), "--min", "0.1"), run("eval", str(questions), "--min", "0.9")
+    assert low.returncode == 0, low.stderr
+    assert low.stdout.strip()
+    assert high.returncode == 1
+    assert b"below --min" in high.stderr
+
+
+def test_eval_missing_file_is_an_error(tmp_path):
+    result = run("eval", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr
+
+
+def test_topics_lists_examples(capsys):
+    assert cli.main(["topics"]) == 0
+    out = capsys.readouterr().out
+    assert 'e.g. "' in out
+    assert len(out.splitlines()) > 3
+
+
+def test_check_reports_counts(capsys):
+    assert cli.main(["check", str(kb_dir())]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+
+
+def test_check_bad_path(tmp_path, capsys):
+    assert cli.main(["check", str(tmp_path / "nowhere")]) == 1
+    assert capsys.readouterr().err.startswith("advisor: error:")
+
+
+def test_ctrl_c_exits_130(monkeypatch):
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load", interrupted)
+    assert cli.main(["ask", "hi"]) == 130
+
+
+def test_unexpected_error_is_one_line(monkeypatch, capsys):
+    def broken(path):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(cli, "load", broken)
+    assert cli.main(["ask", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("advisor: error:") and "boom" in err and len(err.splitlines()) == 1
+
+
+def test_ask_and_pipes_do_not_import_prompt_toolkit():
+    code = ("import sys; from advisor import cli; cli.main(['ask', 'hi']); cli.main([]); "
+            "sys.exit('prompt_toolkit' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], input=b"hi\n", cwd=ROOT, capture_output=True,
+                            timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(b"\n") >= 2
