@@ -32,6 +32,14 @@ def version() -> str:
         return "0+unknown"
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"advisor {version()}")
+        parser.exit()
+
+
 def _ratio(text: str) -> float:
     value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     if not 0 <= value <= 1:
@@ -54,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="advisor", description="Career advice for machine-learning engineers, in your terminal.",
         epilog="Without a command: a chat session in a terminal; with piped input, one answer per line.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--vi", action="store_true", help="Vi key bindings in the chat session")
     _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -125,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "topics":
         from advisor.commands import topics_text
 
-        print(render.sanitize(topics_text(advisor)))
+        print(render.to_text(render.plain_lines(topics_text(advisor), _width())))
     elif sys.stdin.isatty():
         from advisor.repl import run_repl
 

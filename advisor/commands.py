@@ -110,7 +110,7 @@ def topics_text(advisor: Advisor) -> str:
     lines: list[str] = []
     for topic in advisor.topics():
         lines += ["", topic.name] if lines else [topic.name]
-        lines += [f'  {e.title} — e.g. "{e.example}"' for e in topic.intents]
+        lines += [f'  - {e.title} — e.g. "{e.example}"' for e in topic.intents]
     return "\n".join(lines) or "No topics in this knowledge base."
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
+import importlib.util
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -157,10 +157,10 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 def shipped_path() -> Path:
     """The knowledge directory installed with the package (or beside it, in a source checkout)."""
-    try:
-        return Path(str(resources.files("advisor.knowledge_files")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "knowledge"
+    spec = importlib.util.find_spec("advisor.knowledge_files")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "knowledge"
 
 
 def read_file(path: Path) -> _Node:

@@ -21,6 +21,7 @@ from .knowledge import KnowledgeBase
 from .text import Phrases, stem, words
 
 TYPO_MIN_LEN = 4
+LONG_WORD = 7
 CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
 UNKNOWN_PAIR_SHARE = 0.1
@@ -116,11 +117,10 @@ class Matcher:
             return None
         if word in self._corrections:
             return self._corrections[word]
-        max_edits = 1 if len(word) <= 5 else 2
+        max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        best = None
-        if found:
-            best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self._vocab[f[0]], f[0]))[0]
+        found = [f for f in found if f[0][0] == word[0]]
+        best = min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
         if len(self._corrections) > 50_000:
             self._corrections.clear()
         self._corrections[word] = best

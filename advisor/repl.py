@@ -164,10 +164,17 @@ def run_repl(advisor: Advisor, *, input: Any = None, output: Any = None, write: 
         except EOFError:
             break
         for line in filter(None, map(str.strip, text.splitlines())):  # a paste may hold several
-            if not line.startswith("/"):
-                emit([*render.fragments(state.ask(line), width()), ("", "\n")])
-            elif shown := commands.run(state, line):
-                show(shown)
+            try:
+                if not line.startswith("/"):
+                    emit([*render.fragments(state.ask(line), width()), ("", "\n")])
+                elif shown := commands.run(state, line):
+                    show(shown)
+            except KeyboardInterrupt:  # Ctrl-C while answering: drop the rest, keep the session
+                break
+            except Exception as exc:  # a bug should not end the conversation
+                if os.environ.get("ADVISOR_DEBUG"):
+                    raise
+                emit([("class:notice", f"error: {type(exc).__name__}: {render.sanitize(str(exc))}")])
             if state.done:
                 break
     show("Goodbye.")

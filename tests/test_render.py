@@ -70,10 +70,11 @@ def test_table_rows_are_not_rewrapped():
     assert render.plain(FakeReply(row), width=30) == row
 
 
-def test_real_reply_renders():
-    reply = Advisor().chat().ask("what does an MLOps engineer do")
-    text = render.plain(reply, width=60)
-    assert text and all(len(line) <= 60 for line in text.splitlines() if not line.startswith("|"))
+def test_real_reply_renders(advisor: Advisor):
+    reply = advisor.chat().ask("how much does an ML engineer earn")
+    lines = render.plain(reply, width=60).splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert any(line.startswith("- ") for line in lines) and lines[-1].startswith("Source")
 
 
 @pytest.mark.parametrize(("env", "flag", "expected"), [

@@ -7,7 +7,6 @@ import re
 import stat
 from pathlib import Path
 
-import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.document import Document
@@ -22,17 +21,12 @@ from advisor.repl import AdvisorCompleter, default_history_path, run_repl, toolb
 MLOPS = "what does an MLOps engineer do"
 
 
-@pytest.fixture(scope="module")
-def engine() -> Advisor:
-    return Advisor()
-
-
-def session(engine: Advisor, keys: str, history: Path, **kw) -> tuple[int, str]:
+def session(advisor: Advisor, keys: str, history: Path, **kw) -> tuple[int, str]:
     """Type KEYS (then Ctrl-D) into a session; return its exit status and everything it wrote."""
     written: list[str] = []
     with create_pipe_input() as inp:
         inp.send_text(keys + "\x04")
-        status = run_repl(engine, input=inp, output=DummyOutput(), write=written.append,
+        status = run_repl(advisor, input=inp, output=DummyOutput(), write=written.append,
                           history_path=history, **kw)
     return status, "\n".join(written)
 
@@ -41,44 +35,45 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_question_answered_then_ctrl_d_exits_0(engine, tmp_path):
-    status, out = session(engine, MLOPS + "\r", tmp_path / "h")
+def test_question_answered_then_ctrl_d_exits_0(advisor, tmp_path):
+    status, out = session(advisor, MLOPS + "\r", tmp_path / "h")
     assert status == 0
     assert "For example:" in out
     assert "Source" in out and "mlops" in out.lower()
     assert out.rstrip().endswith("Goodbye.")
 
 
-def test_help_lists_every_command(engine, tmp_path):
-    _, out = session(engine, "/help\r", tmp_path / "h")
+def test_help_lists_every_command(advisor, tmp_path):
+    _, out = session(advisor, "/help\r", tmp_path / "h")
     for name in ("/help", "/topics", "/why", "/context", "/reset", "/save FILE", "/quit"):
         assert name in out
 
 
-def test_why_explains_the_last_answer(engine, tmp_path):
-    _, before = session(engine, "/why\r", tmp_path / "h")
+def test_why_explains_the_last_answer(advisor, tmp_path):
+    _, before = session(advisor, "/why\r", tmp_path / "h")
     assert "Nothing to explain yet." in before
-    _, after = session(engine, MLOPS + "\r/why\r", tmp_path / "h")
-    assert after.split("Source", 1)[1].strip().count("\n") >= 1
+    _, after = session(advisor, MLOPS + "\r/why\r", tmp_path / "h")
+    expected = advisor.chat().ask(MLOPS).explain.format()
+    assert " ".join(expected.split()) in " ".join(after.split())
 
 
-def test_unknown_command_suggests_closest(engine, tmp_path):
-    _, out = session(engine, "/hlep\r/sav x\r", tmp_path / "h")
+def test_unknown_command_suggests_closest(advisor, tmp_path):
+    _, out = session(advisor, "/hlep\r/sav x\r", tmp_path / "h")
     assert "Did you mean /help?" in out
     assert "Did you mean /save?" in out
 
 
-def test_quit_and_reset(engine, tmp_path):
-    status, out = session(engine, MLOPS + "\r/reset\r/context\r/quit\rnever asked\r", tmp_path / "h")
+def test_quit_and_reset(advisor, tmp_path):
+    status, out = session(advisor, MLOPS + "\r/reset\r/context\r/quit\rnever asked\r", tmp_path / "h")
     assert status == 0
     assert "Context cleared." in out and "No context yet" in out
     assert "never asked" not in (tmp_path / "h").read_text()
 
 
-def test_save_writes_private_markdown_with_masking(engine, tmp_path):
+def test_save_writes_private_markdown_with_masking(advisor, tmp_path):
     target = tmp_path / "talk.md"
     typed = "I am jo.doe@example.com, call +44 20 7946 0958, " + MLOPS
-    _, out = session(engine, f"{typed}\r/save {target}\r", tmp_path / "h")
+    _, out = session(advisor, f"{typed}\r/save {target}\r", tmp_path / "h")
     assert "Saved 1 turn" in out
     text = target.read_text()
     assert text.startswith("# ") and "**You:**" in text
@@ -88,31 +83,31 @@ def test_save_writes_private_markdown_with_masking(engine, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_save_failure_keeps_session(engine, tmp_path):
-    status, out = session(engine, f"{MLOPS}\r/save {tmp_path}/no/such/dir/x.md\r/help\r", tmp_path / "h")
+def test_save_failure_keeps_session(advisor, tmp_path):
+    status, out = session(advisor, f"{MLOPS}\r/save {tmp_path}/no/such/dir/x.md\r/help\r", tmp_path / "h")
     assert status == 0
     assert "Could not save" in out and "/topics" in out.split("Could not save", 1)[1]
 
 
-def test_history_file_is_private(engine, tmp_path, monkeypatch):
+def test_history_file_is_private(advisor, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     path = default_history_path()
     assert path == tmp_path / "state" / "advisor" / "history"
-    session(engine, MLOPS + "\r", path)
+    session(advisor, MLOPS + "\r", path)
     assert MLOPS in path.read_text()
     assert mode(path) == 0o600 and mode(path.parent) == 0o700
 
 
-def test_unwritable_history_warns_once_and_goes_on(engine, tmp_path):
+def test_unwritable_history_warns_once_and_goes_on(advisor, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    status, out = session(engine, MLOPS + "\r", blocker / "advisor" / "history")
+    status, out = session(advisor, MLOPS + "\r", blocker / "advisor" / "history")
     assert status == 0
     assert out.count("warning:") == 1 and "mlops" in out.lower()
 
 
-def test_completion_is_fuzzy(engine):
-    completer = AdvisorCompleter(engine.vocabulary())
+def test_completion_is_fuzzy(advisor):
+    completer = AdvisorCompleter(advisor.vocabulary())
 
     def offers(text: str) -> list[str]:
         return [c.text for c in completer.get_completions(Document(text), CompleteEvent(completion_requested=True))]
@@ -123,14 +118,14 @@ def test_completion_is_fuzzy(engine):
     assert "/help" in offers("/hlp")
 
 
-def test_colour_follows_the_color_flag(engine, tmp_path, monkeypatch):
+def test_colour_follows_the_color_flag(advisor, tmp_path, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
     def printed(color: bool) -> str:
         buf = io.StringIO()
         with create_pipe_input() as inp:
             inp.send_text("hi\r\x04")
-            run_repl(engine, input=inp, output=Vt100_Output(buf, lambda: Size(rows=40, columns=80), term="xterm"),
+            run_repl(advisor, input=inp, output=Vt100_Output(buf, lambda: Size(rows=40, columns=80), term="xterm"),
                      history_path=tmp_path / "h", color=color)
         return buf.getvalue()
 
@@ -151,14 +146,24 @@ def test_mask():
         "mail [email] or [phone]; pay $150,000 on 2026-01-31"
 
 
-def test_toolbar_shows_context(engine):
-    state = commands.State(engine, engine.chat())
+def test_toolbar_shows_context(advisor):
+    state = commands.State(advisor, advisor.chat())
     assert "no context yet" in to_plain_text(toolbar_text(state))
     state.ask(MLOPS)
     described = state.chat.context.describe()
     assert described and described in to_plain_text(toolbar_text(state))
 
 
-def test_pasted_lines_are_separate_turns(engine, tmp_path):
-    _, out = session(engine, "\x1b[200~/help\n/topics\x1b[201~\r", tmp_path / "h")
+def test_pasted_lines_are_separate_turns(advisor, tmp_path):
+    _, out = session(advisor, "\x1b[200~/help\n/topics\x1b[201~\r", tmp_path / "h")
     assert "Commands:" in out and 'e.g. "' in out
+
+
+def test_an_engine_bug_does_not_end_the_session(advisor, tmp_path, monkeypatch):
+    def broken(self, text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(commands.State, "ask", broken)
+    status, out = session(advisor, "anything\r/help\r", tmp_path / "h")
+    assert status == 0
+    assert "error: RuntimeError: boom" in out and "Commands:" in out

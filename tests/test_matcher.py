@@ -1,0 +1,139 @@
+"""The matcher: typo repair, entities by alias, transparent scores, deterministic ranking."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.matcher import Matcher
+
+
+def mentions(advisor, text: str) -> set[tuple[str, str]]:
+    return {(m.entity, m.value) for m in advisor.matcher.analyse(text).mentions}
+
+
+def test_typos_are_repaired_and_the_city_still_found(advisor):
+    analysis = advisor.matcher.analyse("salery in londn")
+    assert ("salery", "salary") in analysis.corrections
+    assert ("city", "london") in {(m.entity, m.value) for m in analysis.mentions}
+    assert advisor.matcher.rank("salery in londn").best.intent == "salary"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("kubernets", "kubernetes"), ("tensorflwo", "tensorflow"), ("bengalore", "bangalore"), ("sallary", "salary")],
+)
+def test_common_typos_are_read_as_the_word_meant(advisor, typed, meant):
+    analysis = advisor.matcher.analyse(f"what about {typed}")
+    fixed = dict(analysis.corrections)
+    # either repaired as a word, or recognised directly as an entity alias with a typo
+    assert fixed.get(typed) == meant or any(m.typed == typed for m in analysis.mentions), analysis
+
+
+def test_known_words_are_never_corrected(advisor):
+    assert advisor.matcher.analyse("salary of a data engineer in berlin").corrections == ()
+    assert advisor.matcher.correct("salary") is None
+
+
+def test_short_words_are_not_guessed(advisor):
+    # three letters are too few to tell a typo from another word
+    assert advisor.matcher.correct("sal") is None
+
+
+def test_gibberish_is_not_corrected_into_a_topic(advisor):
+    assert advisor.matcher.correct("xqzvwj") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("ml salary in SF", "city", "sf_bay_area"),
+        ("pay in the bay area", "city", "sf_bay_area"),
+        ("what do they earn in bengaluru", "city", "bangalore"),
+        ("salary in NYC", "city", "nyc"),
+        ("is k8s needed", "tool", "kubernetes"),
+        ("sklearn or pytorch", "tool", "scikit_learn"),
+        ("sklearn or pytorch", "tool", "pytorch"),
+        ("what does a jr earn", "level", "junior"),
+        ("what does an MLE do", "role", "ml_engineer"),
+        ("what does a machine learning engineer do", "role", "ml_engineer"),
+        ("MLOps engineer stack", "role", "mlops_engineer"),
+        ("data scientist tools", "role", "data_scientist"),
+        ("i'm a QA engineer", "background", "tester"),
+    ],
+)
+def test_entities_are_found_by_their_aliases(advisor, text, entity, value):
+    assert (entity, value) in mentions(advisor, text)
+
+
+def test_an_entity_mention_remembers_what_was_typed(advisor):
+    found = advisor.matcher.analyse("pay in Bengaluru").mentions
+    assert [(m.entity, m.value, m.typed) for m in found] == [("city", "bangalore", "bengaluru")]
+
+
+def test_a_question_without_entities_has_none(advisor):
+    assert mentions(advisor, "what should I learn first") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["salery in londn", "what does a data engineer do", "should I learn pytorch", "hi", "write a poem about cats"],
+)
+def test_evidence_points_add_up_to_the_score(advisor, text):
+    match = advisor.matcher.rank(text)
+    assert match.candidates
+    for candidate in match.candidates:
+        shown = sum(points for _, points in candidate.evidence)
+        # each point is rounded to 0.1 and points under 0.05 are left out
+        tolerance = 0.1 + 0.05 * (len(candidate.evidence) + len(match.analysis.features))
+        assert shown == pytest.approx(candidate.score, abs=tolerance), candidate
+
+
+def test_evidence_names_the_features_of_the_question(advisor):
+    match = advisor.matcher.rank("salary in london")
+    features = set(match.analysis.features)
+    assert {f for f, _ in match.best.evidence} <= features
+    assert "@city" in features
+    assert any(f == "@city" and p > 0 for f, p in match.best.evidence)
+
+
+def test_candidates_are_ranked_best_first_and_limited(advisor):
+    match = advisor.matcher.rank("what skills does a data engineer need", limit=3)
+    scores = [c.score for c in match.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert 1 <= len(scores) <= 3
+    assert len({c.intent for c in match.candidates}) == len(scores)
+
+
+def test_stop_words_alone_match_nothing(advisor):
+    match = advisor.matcher.rank("what is the")
+    assert match.best is None or match.best.score < advisor.kb.settings.answer_threshold
+
+
+QUESTIONS = [
+    "salery in londn",
+    "ml engineer vs data scientist",
+    "what should I study before anything else",
+    "how many years until I'm a team lead",
+    "is kubernetes worth it",
+    "cats",
+]
+
+
+def test_ranking_is_deterministic_across_builds(advisor):
+    other = Matcher(advisor.kb)
+    for text in QUESTIONS:
+        assert other.rank(text) == advisor.matcher.rank(text), text
+
+
+def test_ranking_does_not_depend_on_what_was_asked_before(advisor):
+    fresh = Matcher(advisor.kb)
+    before = [fresh.rank(q) for q in QUESTIONS]
+    for q in reversed(QUESTIONS):
+        fresh.rank(q)
+    assert [fresh.rank(q) for q in QUESTIONS] == before
+
+
+def test_no_question_word_is_unknown_when_it_is_in_the_examples(advisor):
+    analysis = advisor.matcher.analyse("salary")
+    assert analysis.unknown == ()
+    assert "blorptastic" in advisor.matcher.analyse("blorptastic salary").unknown
