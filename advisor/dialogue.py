@@ -3,8 +3,8 @@
 Context rules:
 - every answer remembers the intent and the entity values it was about (one per entity type);
 - a question that names no value of a slot's type is answered for the remembered value;
-- a question the matcher cannot place but that names an entity continues the last intent
-  ("and in Berlin?" after a London salary);
+- a question that names an entity and nothing else, or that the matcher cannot place, continues
+  the last intent when that intent takes the entity ("and in Berlin?" after a London salary);
 - after a clarify reply, "1", "the second one" or a word from an option picks that option.
 """
 
@@ -99,11 +99,12 @@ class Chat:
         settings = self.kb.settings
         best = match.best
         mentions = match.analysis.mentions
-        if (best is None or best.score < settings.answer_threshold) and mentions and self.context.intent:
+        weak = best is None or best.score < settings.answer_threshold
+        if (weak or match.analysis.entity_only) and mentions and self.context.intent:
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):
                 return self._answer(last, match, follow=True)
-        if best is None or best.score < settings.answer_threshold:
+        if weak:
             return self._fallback(match)
         runner = match.candidates[1] if len(match.candidates) > 1 else None
         if runner is not None and best.score - runner.score < settings.clarify_margin:

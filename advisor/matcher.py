@@ -12,7 +12,7 @@ import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -47,6 +47,7 @@ class Analysis:
     corrections: tuple[tuple[str, str], ...]
     mentions: tuple[Mention, ...]
     unknown: tuple[str, ...]
+    entity_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,14 @@ class Matcher:
             corrected.append(fix or word)
         quality = [CORRECTION_PENALTY if c != t else 1.0 for c, t in zip(corrected, typed)]
         stems = [stem(w) for w in corrected]
-        mentions = self._mentions(stems, typed)
-        return self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
+        mentions, rest = self._mentions(stems, typed)
+        analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
+        return replace(analysis, entity_only=bool(mentions) and not rest)
 
-    def _mentions(self, stems: list[str], typed: list[str]) -> tuple[Mention, ...]:
+    def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str]]:
+        """Entity values named in the text (longest alias first), and the content words outside them."""
         found: list[Mention] = []
+        rest: list[str] = []
         i = 0
         while i < len(stems):
             for size in range(min(self._alias_len, len(stems) - i), 0, -1):
@@ -152,8 +156,10 @@ class Matcher:
                     i += size
                     break
             else:
+                if stems[i] not in self._stop:
+                    rest.append(stems[i])
                 i += 1
-        return tuple(found)
+        return tuple(found), rest
 
     def _features(
         self,
@@ -177,7 +183,7 @@ class Matcher:
 
     def _example_analysis(self, text: str) -> Analysis:
         stems = [stem(w) for w in words(text)]
-        mentions = self._mentions(stems, stems)
+        mentions, _ = self._mentions(stems, stems)
         return self._features(self._synonyms.apply(stems), (), (), mentions)
 
     # ----- compiling weights ----------------------------------------------------------------
