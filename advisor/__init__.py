@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .engine import Advisor, Topic, TopicEntry
 from .compose import Explanation, Reply
 from .dialogue import Chat, Context
+from .engine import Advisor, Topic, TopicEntry
 
 try:
     __version__ = version("advisor")

@@ -123,7 +123,9 @@ def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> str:
     return "\n\n".join(lines)
 
 
-def answer_text(intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]]) -> tuple[str, tuple[str, ...]]:
+def answer_text(
+    intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]]
+) -> tuple[str, tuple[str, ...]]:
     """The intent's answer, narrowed to the entity values named if its slots take them, and its sources."""
     parts, sources = [], []
     for slot in intent.slots:
@@ -140,7 +142,9 @@ def answer_text(intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequen
     return "\n\n".join(parts), tuple(dict.fromkeys(s for s in sources if s))
 
 
-def answer(intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]], score: float, why: Explanation | None) -> Reply:
+def answer(
+    intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]], score: float, why: Explanation | None
+) -> Reply:
     """A reply of kind answer or smalltalk for a chosen intent."""
     used = {s.entity: tuple(entities.get(s.entity, ())) for s in intent.slots if entities.get(s.entity)}
     text, sources = answer_text(intent, kb, entities)

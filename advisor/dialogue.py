@@ -10,12 +10,9 @@ Context rules:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-
-from rapidfuzz import fuzz, process
 
 from . import compose
 from .compose import Reply
@@ -62,7 +59,7 @@ class Chat:
         """Answer one turn of the conversation."""
         try:
             reply = self._ask(text)
-        except Exception as exc:  # noqa: BLE001 - a conversation must survive any input
+        except Exception as exc:
             reply = Reply(f"Sorry, something went wrong while answering ({type(exc).__name__}).", "fallback")
         self.last = reply
         return reply
@@ -78,22 +75,26 @@ class Chat:
         picked = self._pick_option(text)
         if picked is not None:
             reply = self._answer(picked, self.matcher.rank(text), follow=True)
+            reply = replace(reply, score=self.last.score if self.last else reply.score)
         else:
             reply = self._respond(self.matcher.rank(text))
         return replace(reply, notice=notice) if notice else reply
 
     def _pick_option(self, text: str) -> Intent | None:
+        """After a clarify or fallback reply: "1", "the second one", or words from one option's title."""
         options = self.context.options
-        if not options:
-            return None
         tokens = words(text)
+        if not options or len(tokens) > 4:
+            return None
         for token in tokens:
-            index = int(token) if token.isdigit() else _ORDINALS.get(token)
-            if index is not None and len(tokens) <= 4 and (index == -1 or 1 <= index <= len(options)):
+            index = int(token) if token.isdecimal() and len(token) < 3 else _ORDINALS.get(token)
+            if index is not None and (index == -1 or 1 <= index <= len(options)):
                 return self.kb.intent(options[index - 1 if index > 0 else -1])
-        titles = [self.kb.intent(o).title for o in options]
-        best = process.extractOne(text, titles, scorer=fuzz.partial_token_set_ratio, score_cutoff=80)
-        return self.kb.intent(options[best[2]]) if best and len(tokens) <= 4 else None
+        typed = set(self.matcher.content_words(text))
+        if not typed:
+            return None
+        fits = [o for o in options if typed <= set(self.matcher.content_words(self.kb.intent(o).title))]
+        return self.kb.intent(fits[0]) if len(fits) == 1 else None
 
     def _respond(self, match: Match) -> Reply:
         settings = self.kb.settings
@@ -108,7 +109,9 @@ class Chat:
             return self._fallback(match)
         runner = match.candidates[1] if len(match.candidates) > 1 else None
         if runner is not None and best.score - runner.score < settings.clarify_margin:
-            options = [self.kb.intent(c.intent) for c in match.candidates if best.score - c.score < settings.clarify_margin]
+            options = [
+                self.kb.intent(c.intent) for c in match.candidates if best.score - c.score < settings.clarify_margin
+            ]
             reply = compose.clarify(options[:3], best.score, compose.explain(match))
             self.context = replace(self.context, options=reply.options)
             return reply

@@ -87,10 +87,10 @@ class EvalReport:
         """intent -> (precision, recall, support) for the questions labelled with an intent."""
         gold = Counter(o.question.intent for o in self.outcomes if o.question.intent)
         said = Counter(o.predicted for o in self.outcomes)
-        hits = Counter(o.question.intent for o in self.outcomes if o.question.intent and o.predicted == o.question.intent)
-        return {
-            i: (hits[i] / said[i] if said[i] else 0.0, hits[i] / gold[i], gold[i]) for i in sorted(gold)
-        }
+        hits = Counter(
+            o.question.intent for o in self.outcomes if o.question.intent and o.predicted == o.question.intent
+        )
+        return {i: (hits[i] / said[i] if said[i] else 0.0, hits[i] / gold[i], gold[i]) for i in sorted(gold)}
 
     def format(self) -> str:
         """The report `advisor eval` prints."""
@@ -102,7 +102,11 @@ class EvalReport:
             lines.append("")
             lines.append(f"misses ({len(misses)}):")
             for o in misses:
-                want = "out of scope" if o.question.out_of_scope else (o.question.intent or f"text {list(o.question.expect)}")
+                want = (
+                    "out of scope"
+                    if o.question.out_of_scope
+                    else (o.question.intent or f"text {list(o.question.expect)}")
+                )
                 lines.append(f"  {o.question.where} {o.question.q!r}: wanted {want}, got {o.predicted} ({o.kind})")
         p, r = self.oos_precision_recall()
         lines.append("")

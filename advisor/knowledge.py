@@ -7,11 +7,11 @@ who edits the YAML by hand can go straight to the mistake.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-import importlib.util
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -113,30 +113,19 @@ class KnowledgeBase:
 class _Node(dict):
     """A YAML mapping that remembers where it and each of its values stand in the file."""
 
-    mark: tuple[int, int] = (0, 0)
-    marks: dict[Any, tuple[int, int]]
+    def __init__(self) -> None:
+        super().__init__()
+        self.mark: tuple[int, int] = (0, 0)
+        self.marks: dict[Any, tuple[int, int]] = {}
+        self.key_marks: dict[Any, tuple[int, int]] = {}
 
 
 class _Loader(_BaseLoader):
-    """Safe loader that records positions and refuses deep nesting and aliases."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.MarkedYAMLError(None, None, "anchors and aliases (*name) are not allowed", mark)
-        depth = getattr(self, "_depth", 0) + 1
-        if depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
-        self._depth = depth
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth = depth - 1
+    """Safe loader that records where each mapping and value stands."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Node:
         result = _Node()
         result.mark = _pos(node.start_mark)
-        result.marks = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
@@ -145,10 +134,25 @@ class _Loader(_BaseLoader):
                 raise KnowledgeError("", f"duplicate key {key!r}", *_pos(key_node.start_mark))
             result[key] = self.construct_object(value_node, deep=True)
             result.marks[key] = _pos(value_node.start_mark)
+            result.key_marks[key] = _pos(key_node.start_mark)
         return result
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+
+
+def _screen(text: str) -> None:
+    """Refuse aliases (the "billion laughs" bomb) and deep nesting before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(None, None, "anchors and aliases (*name) are not allowed", event.start_mark)
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def _pos(mark: Any) -> tuple[int, int]:
@@ -179,7 +183,8 @@ def read_file(path: Path) -> _Node:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise KnowledgeError(path, "not valid UTF-8 text; save the file as UTF-8", line, column) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        _screen(text)
+        data = yaml.load(text, Loader=_Loader)
     except KnowledgeError as exc:
         raise KnowledgeError(path, exc.message, exc.line, exc.column) from None
     except yaml.MarkedYAMLError as exc:
@@ -190,7 +195,6 @@ def read_file(path: Path) -> _Node:
         raise KnowledgeError(path, f"invalid YAML: {exc}") from None
     if data is None:
         data = _Node()
-        data.marks = {}
     if not isinstance(data, _Node):
         raise KnowledgeError(path, "the file must be a mapping with keys such as intents:, entities:", 1, 1)
     return data
@@ -216,10 +220,10 @@ class _Checker:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, node: _Node | None, key: Any, message: str) -> KnowledgeError:
+    def fail(self, node: _Node | None, key: Any, message: str, at_key: bool = False) -> KnowledgeError:
         line, column = (0, 0)
         if isinstance(node, _Node):
-            line, column = node.marks.get(key, node.mark)
+            line, column = (node.key_marks if at_key else node.marks).get(key, node.mark)
         return KnowledgeError(self.path, message, line, column)
 
     def keys(self, node: Any, allowed: tuple[str, ...], required: tuple[str, ...], what: str) -> _Node:
@@ -229,7 +233,7 @@ class _Checker:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else f" (valid: {', '.join(allowed)})"
-                raise self.fail(node, key, f"{what}: unknown key {key!r}{hint}")
+                raise self.fail(node, key, f"{what}: unknown key {key!r}{hint}", at_key=True)
         for key in required:
             if key not in node or node[key] in (None, "", [], {}):
                 raise KnowledgeError(self.path, f"{what}: {key!r} is missing or empty", *node.mark)
@@ -296,7 +300,9 @@ def _build(root: str, files: list[tuple[Path, _Node]]) -> KnowledgeBase:
             if slot.entity not in entities:
                 close = difflib.get_close_matches(slot.entity, list(entities), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise _Checker(path).fail(node, "slots", f"intent {intent.id!r}: slot entity {slot.entity!r} is not defined{hint}")
+                raise _Checker(path).fail(
+                    node, "slots", f"intent {intent.id!r}: slot entity {slot.entity!r} is not defined{hint}"
+                )
     return KnowledgeBase(
         path=root,
         intents=tuple(intents),
@@ -367,8 +373,18 @@ def _entities(check: _Checker, data: _Node) -> list[EntityType]:
 
 
 _INTENT_KEYS = (
-    "id", "title", "topic", "kind", "source", "examples", "keywords",
-    "answer", "more", "why", "slots", "combined",
+    "id",
+    "title",
+    "topic",
+    "kind",
+    "source",
+    "examples",
+    "keywords",
+    "answer",
+    "more",
+    "why",
+    "slots",
+    "combined",
 )
 
 
@@ -420,7 +436,9 @@ def _keywords(check: _Checker, node: _Node, what: str) -> tuple[tuple[tuple[str,
 
 
 def _slot(check: _Checker, node: Any, what: str) -> Slot:
-    node = check.keys(node, ("entity", "template", "missing", "compare", "source"), ("entity", "template"), f"{what} slot")
+    node = check.keys(
+        node, ("entity", "template", "missing", "compare", "source"), ("entity", "template"), f"{what} slot"
+    )
     compare = node.get("compare") or _Node()
     if not isinstance(compare, _Node):
         raise check.fail(node, "compare", f"{what}: 'compare' must map a label to a fact name")

@@ -142,6 +142,11 @@ class Matcher:
         analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
         return replace(analysis, entity_only=bool(mentions) and not rest)
 
+    def content_words(self, text: str) -> list[str]:
+        """The stems of a text that carry meaning: typos repaired, stop words left out."""
+        stems = (stem(self.correct(w) or w) for w in words(text))
+        return [s for s in self._synonyms.apply(stems) if s not in self._stop]
+
     def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str]]:
         """Entity values named in the text (longest alias first), and the content words outside them."""
         found: list[Mention] = []
@@ -152,7 +157,9 @@ class Matcher:
                 hits = self._aliases.get(tuple(stems[i : i + size]))
                 if hits:
                     span = " ".join(typed[i : i + size])
-                    found.extend(Mention(e, v, span) for e, v in hits if not any(m.value == v and m.entity == e for m in found))
+                    found.extend(
+                        Mention(e, v, span) for e, v in hits if not any(m.value == v and m.entity == e for m in found)
+                    )
                     i += size
                     break
             else:
@@ -253,8 +260,7 @@ class Matcher:
         """One scale for the whole knowledge base: a typical example question of an intent scores
         about 100 for it, whatever the size of the knowledge base (ranking is unaffected)."""
         own = sorted(
-            self._accumulate(self._query_vector(feats, [1.0] * len(feats))).get(index, 0.0)
-            for feats, index in samples
+            self._accumulate(self._query_vector(feats, [1.0] * len(feats))).get(index, 0.0) for feats, index in samples
         )
         reference = own[len(own) // 2] if own else 1.0
         self._scale = 100.0 / reference if reference > 0.01 else 100.0

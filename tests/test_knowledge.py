@@ -102,8 +102,10 @@ def test_the_second_base_says_what_it_lacks(cooking):
 
 def test_topics_of_the_second_base(cooking):
     topics = cooking.topics()
-    assert [t.name for t in topics] == ["Kitchen"]
-    assert {e.id for e in topics[0].intents} == {"cooking_time", "knife_skills", "oven_temperature"}
+    assert {t.name: {e.id for e in t.intents} for t in topics} == {
+        "Kitchen": {"cooking_time", "knife_skills", "oven_temperature"},
+        "Drinks": {"tea", "coffee"},
+    }
 
 
 def test_a_single_yaml_file_is_a_knowledge_base(tmp_path):
@@ -115,6 +117,8 @@ def test_a_single_yaml_file_is_a_knowledge_base(tmp_path):
 # --------------------------------------------------------------------------------- broken files
 
 VALID = "intents:\n  - id: hello\n    examples: [hello there]\n    answer: Hi.\n"
+# an intent whose answer asks PyYAML to run a shell command; {marker} is a file the command would create
+EXPLOIT = VALID + '  - id: x\n    examples: [a]\n    answer: !!python/object/apply:os.system ["touch {marker}"]\n'
 
 # name -> (files, file the error names, line, column, message fragment)
 BROKEN: dict[str, tuple[dict[str, str | bytes], str, int, int, str]] = {
@@ -155,8 +159,8 @@ BROKEN: dict[str, tuple[dict[str, str | bytes], str, int, int, str]] = {
         "a.yaml", 3, 19, "not valid UTF-8",
     ),
     "python tag": (
-        {"a.yaml": "intents:\n  - id: x\n    examples: [a]\n    answer: !!python/object/apply:os.system [\"touch {PWNED}\"]\n"},
-        "a.yaml", 4, 13, "could not determine a constructor",
+        {"a.yaml": EXPLOIT},
+        "a.yaml", 7, 13, "could not determine a constructor",
     ),
     "bare 'on' read as a boolean": (
         {"a.yaml": "settings:\n  stop_words: [a, on]\n" + VALID},
@@ -187,7 +191,7 @@ def _write(root: Path, files: dict[str, str | bytes]) -> Path:
         if isinstance(content, bytes):
             (root / name).write_bytes(content)
         else:
-            (root / name).write_text(content.replace("{PWNED}", str(root / "PWNED")), encoding="utf-8")
+            (root / name).write_text(content.replace("{marker}", str(root / "PWNED")), encoding="utf-8")
     return root
 
 
@@ -197,14 +201,7 @@ def _located(exc: KnowledgeError) -> re.Match[str]:
     return found
 
 
-KEY_LINE_BUG = pytest.mark.xfail(
-    strict=True, reason="engine bug: an unknown key whose value starts on the next line is reported at the value's line"
-)
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, marks=KEY_LINE_BUG) if c == "unknown top-level key" else c for c in BROKEN]
-)
+@pytest.mark.parametrize("case", list(BROKEN))
 def test_broken_file_is_located(tmp_path, case):
     files, name, line, column, fragment = BROKEN[case]
     root = _write(tmp_path / "kb", files)
@@ -219,7 +216,6 @@ def test_broken_file_is_located(tmp_path, case):
     assert not (root / "PWNED").exists()
 
 
-@KEY_LINE_BUG
 def test_unknown_key_with_a_block_value_points_at_the_key(tmp_path):
     root = _write(tmp_path / "kb", {"a.yaml": "intents:\n  - id: x\n    answer: hi\n    exmaples:\n      - hello\n"})
     with pytest.raises(KnowledgeError) as info:
@@ -233,14 +229,13 @@ def test_python_tags_are_never_executed(tmp_path):
     marker = tmp_path / "executed"
     root = _write(
         tmp_path / "kb",
-        {"a.yaml": f"intents:\n  - id: x\n    examples: [a]\n    answer: !!python/object/apply:os.system [\"touch {marker}\"]\n"},
+        {"a.yaml": EXPLOIT.replace("{marker}", str(marker))},
     )
     with pytest.raises(KnowledgeError):
         load(root)
     assert not marker.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: _Loader.compose_node is bypassed by the libyaml CSafeLoader, aliases load")
 def test_anchors_and_aliases_are_refused(tmp_path):
     # the start of a "billion laughs" document: each line multiplies the one before
     text = (
@@ -269,7 +264,6 @@ def test_deeply_nested_file_is_an_error_not_a_crash(tmp_path):
     assert str(root / "a.yaml") in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the nesting limit in _Loader.compose_node never runs under libyaml")
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 300])
 def test_nesting_deeper_than_the_limit_is_refused_with_its_location(tmp_path, depth):
     text = VALID + "    more: " + "[" * depth + "x" + "]" * depth + "\n"

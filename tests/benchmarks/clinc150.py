@@ -44,7 +44,9 @@ def top(matcher: Matcher, queries: list[str]) -> list[tuple[str | None, float]]:
     return out
 
 
-def rates(scored: list[tuple[str | None, float]], gold: list[str], oos: list[tuple[str | None, float]], threshold: float) -> tuple[float, float]:
+def rates(
+    scored: list[tuple[str | None, float]], gold: list[str], oos: list[tuple[str | None, float]], threshold: float
+) -> tuple[float, float]:
     accuracy = sum(1 for (i, s), g in zip(scored, gold) if i == g and s >= threshold) / len(gold)
     recall = sum(1 for _, s in oos if s < threshold) / len(oos)
     return accuracy, recall
