@@ -100,7 +100,7 @@ class Chat:
         settings = self.kb.settings
         best = match.best
         mentions = match.analysis.mentions
-        weak = best is None or best.score < settings.answer_threshold
+        weak = best is None or best.score < settings.answer_threshold or best.coverage < settings.min_coverage
         if (weak or match.analysis.entity_only) and mentions and self.context.intent:
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):

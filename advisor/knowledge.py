@@ -90,6 +90,7 @@ class Settings:
     stop_words: frozenset[str] = frozenset()
     answer_threshold: float = 30.0
     clarify_margin: float = 6.0
+    min_coverage: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -320,11 +321,12 @@ def _list(check: _Checker, data: _Node, key: str) -> list[Any]:
 
 
 def _settings(check: _Checker, node: Any) -> Settings:
-    node = check.keys(node, ("stop_words", "answer_threshold", "clarify_margin"), (), "settings")
+    node = check.keys(node, ("stop_words", "answer_threshold", "clarify_margin", "min_coverage"), (), "settings")
     return Settings(
         stop_words=frozenset(w.casefold() for w in check.texts(node, "stop_words", "settings")),
         answer_threshold=check.number(node, "answer_threshold", "settings", Settings.answer_threshold, 0, 100),
         clarify_margin=check.number(node, "clarify_margin", "settings", Settings.clarify_margin, 0, 100),
+        min_coverage=check.number(node, "min_coverage", "settings", Settings.min_coverage, 0, 1),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -22,6 +22,7 @@ from .text import Phrases, stem, words
 
 TYPO_MIN_LEN = 4
 LONG_WORD = 7
+QUERY_IDF_POWER = 0.5
 CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
 UNKNOWN_PAIR_SHARE = 0.1
@@ -48,6 +49,7 @@ class Analysis:
     mentions: tuple[Mention, ...]
     unknown: tuple[str, ...]
     entity_only: bool = False
+    named: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Candidate:
     intent: str
     score: float
     evidence: tuple[tuple[str, float], ...]
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -138,25 +141,28 @@ class Matcher:
             corrected.append(fix or word)
         quality = [CORRECTION_PENALTY if c != t else 1.0 for c, t in zip(corrected, typed)]
         stems = [stem(w) for w in corrected]
-        mentions, rest = self._mentions(stems, typed)
+        mentions, rest, named = self._mentions(stems, typed)
         analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
-        return replace(analysis, entity_only=bool(mentions) and not rest)
+        return replace(analysis, entity_only=bool(mentions) and not rest, named=named)
 
     def content_words(self, text: str) -> list[str]:
         """The stems of a text that carry meaning: typos repaired, stop words left out."""
         stems = (stem(self.correct(w) or w) for w in words(text))
         return [s for s in self._synonyms.apply(stems) if s not in self._stop]
 
-    def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str]]:
-        """Entity values named in the text (longest alias first), and the content words outside them."""
+    def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str], dict[str, str]]:
+        """Entity values named in the text (longest alias first), the content words outside them,
+        and the entity type of each word inside them."""
         found: list[Mention] = []
         rest: list[str] = []
+        named: dict[str, str] = {}
         i = 0
         while i < len(stems):
             for size in range(min(self._alias_len, len(stems) - i), 0, -1):
                 hits = self._aliases.get(tuple(stems[i : i + size]))
                 if hits:
                     span = " ".join(typed[i : i + size])
+                    named.update(dict.fromkeys(stems[i : i + size], hits[0][0]))
                     found.extend(
                         Mention(e, v, span) for e, v in hits if not any(m.value == v and m.entity == e for m in found)
                     )
@@ -166,7 +172,7 @@ class Matcher:
                 if stems[i] not in self._stop:
                     rest.append(stems[i])
                 i += 1
-        return tuple(found), rest
+        return tuple(found), rest, named
 
     def _features(
         self,
@@ -190,7 +196,7 @@ class Matcher:
 
     def _example_analysis(self, text: str) -> Analysis:
         stems = [stem(w) for w in words(text)]
-        mentions, _ = self._mentions(stems, stems)
+        mentions, _, _ = self._mentions(stems, stems)
         return self._features(self._synonyms.apply(stems), (), (), mentions)
 
     # ----- compiling weights ----------------------------------------------------------------
@@ -268,9 +274,9 @@ class Matcher:
     # ----- ranking --------------------------------------------------------------------------
 
     def _query_vector(self, features: Sequence[str], quality: Sequence[float]) -> list[tuple[str, float]]:
-        known = [(f, self._idf[f] * q) for f, q in zip(features, quality) if f in self._idf]
+        known = [(f, self._idf[f] ** QUERY_IDF_POWER * q) for f, q in zip(features, quality) if f in self._idf]
         unknown = sum(UNKNOWN_PAIR_SHARE if " " in f else 1.0 for f in features if f not in self._idf)
-        norm = math.sqrt(sum(w * w for _, w in known) + unknown * self._unknown_idf**2)
+        norm = math.sqrt(sum(w * w for _, w in known) + unknown * self._unknown_idf ** (2 * QUERY_IDF_POWER))
         return [(f, w / norm) for f, w in known] if norm else []
 
     def _accumulate(self, vector: Iterable[tuple[str, float]]) -> dict[int, float]:
@@ -294,5 +300,17 @@ class Matcher:
         for score, index in top:
             evidence = [(f, self._scale * w * self._table[f].get(index, 0.0)) for f, w in vector]
             evidence = sorted(((f, round(p, 1)) for f, p in evidence if abs(p) >= 0.05), key=lambda e: -abs(e[1]))
-            candidates.append(Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence)))
+            coverage = self._coverage(analysis, evidence)
+            candidate = Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence), coverage)
+            candidates.append(candidate)
         return Match(analysis, tuple(candidates))
+
+    def _coverage(self, analysis: Analysis, evidence: Sequence[tuple[str, float]]) -> float:
+        """The share of the question's content words that speak for an intent: a question that
+        shares one word with an intent and says three others is not about it."""
+        content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
+        if not content:
+            return 1.0
+        support = {f for f, points in evidence if points > 0}
+        covered = sum(1 for f in content if f in support or f"@{analysis.named.get(f)}" in support)
+        return covered / len(content)

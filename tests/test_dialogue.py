@@ -177,10 +177,7 @@ def test_out_of_scope_offers_at_most_three_topics(advisor, text):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(
-            "write a poem about cats",
-            marks=pytest.mark.xfail(strict=True, reason="engine bug: 'cats' keyword lifts it to responsibilities"),
-        ),
+        "write a poem about cats",
         pytest.param(
             "how much does a nurse earn",
             marks=pytest.mark.xfail(strict=True, reason="engine bug: an unknown profession gets the ML salary table"),
