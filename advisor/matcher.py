@@ -143,6 +143,10 @@ class Matcher:
         stems = [stem(w) for w in corrected]
         mentions, rest, named = self._mentions(stems, typed)
         analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
+        if named:
+            # a named entity's own words are understood through its @type feature, not unknown words
+            kept = [(f, w) for f, w in zip(analysis.features, analysis.weights) if f in self._idf or f not in named]
+            analysis = replace(analysis, features=tuple(f for f, _ in kept), weights=tuple(w for _, w in kept))
         return replace(analysis, entity_only=bool(mentions) and not rest, named=named)
 
     def content_words(self, text: str) -> list[str]:

@@ -15,6 +15,7 @@ MAX_INPUT_CHARS = 1000
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*(?:\+\+|#)?")
 
 
@@ -25,8 +26,10 @@ def clean(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Split text into lower-case words; apostrophes inside a word are dropped ("what's" -> "whats")."""
+    """Split text into lower-case words; apostrophes inside a word are dropped ("what's" -> "whats"),
+    "&" reads as "and", and letters typed three times or more count twice ("hellooo" -> "helloo")."""
     text = unicodedata.normalize("NFKC", clean(text)).translate(_APOSTROPHES).casefold()
+    text = _ELONGATED.sub(r"\1\1", text.replace("&", " and "))
     return [w.replace("'", "") for w in _WORD.findall(text)]
 
 
