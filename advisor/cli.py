@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("files", nargs="+", metavar="FILE")
     ev.add_argument("--min", type=_ratio, metavar="RATIO", help="exit 1 if accuracy is below RATIO (0..1)")
     sub.add_parser("topics", help="list the topics with an example question each")
-    check = sub.add_parser("check", help="load and validate a knowledge directory")
+    check = sub.add_parser("check", help="list every error and warning of a knowledge directory")
     check.add_argument("path", nargs="?", metavar="PATH", help="directory to check (default: --kb or shipped)")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     for command in (ask, ev, sub.choices["topics"], check):
         _common(command, top=False)
     return parser
@@ -111,13 +112,26 @@ def answer_lines(advisor: Advisor, questions: Iterator[str] | list[str], as_json
             print(("\n" if n else "") + render.plain(reply, _width()), flush=True)
 
 
+def run_check(path: str | None, strict: bool) -> int:
+    """Print every problem of a knowledge directory, then a summary; 1 on errors (or warnings, if strict)."""
+    from advisor.check import check as check_kb
+
+    report = check_kb(path)
+    for problem in report.problems:
+        print(render.sanitize(problem.format()))
+    warnings = f"{report.warnings} warning{'s' if report.warnings != 1 else ''}"
+    if report.errors or (strict and report.warnings):
+        errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
+        print(f"advisor: error: {errors}, {warnings}{'' if report.errors else ' (--strict)'}", file=sys.stderr)
+        return ExitStatus.ERROR
+    print(f"ok: {report.intents} intents, {report.entities} entities" + (f", {warnings}" if report.warnings else ""))
+    return ExitStatus.OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch one parsed command line."""
     if args.command == "check":
-        kb = load(args.path or args.kb).kb
-        entities = sum(len(e.values) for e in kb.entities.values())
-        print(f"ok: {len(kb.intents)} intents, {entities} entities")
-        return ExitStatus.OK
+        return run_check(args.path or args.kb, args.strict)
     advisor = load(args.kb)
     if args.command == "ask":
         stdin = args.question == ["-"]

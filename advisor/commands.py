@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.render import sanitize
+from advisor.render import plain, sanitize
 
 if TYPE_CHECKING:
     from advisor import Advisor, Chat, Reply
@@ -198,3 +198,11 @@ def _save(state: State, arg: str) -> str:
 def _quit(state: State, arg: str) -> str:
     state.done = True
     return ""
+
+
+@command("quiz", "a few questions, then the track that fits you (\"stop\" leaves)")
+def _quiz(state: State, arg: str) -> str:
+    reply = state.chat.start_interview()
+    state.last = reply
+    state.transcript.append(Turn("/quiz", reply))
+    return plain(reply)

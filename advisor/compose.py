@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .knowledge import EntityValue, Intent, KnowledgeBase, Slot
 from .matcher import Match
 
 _FIELD = re.compile(r"\{(\w+)\}")
+ALIGN_WIDTH = 79  # compared facts line up when every row fits an 80-column terminal
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,19 @@ def fill(template: str, value: EntityValue) -> str | None:
     return _FIELD.sub(lambda m: facts[m.group(1)], template)
 
 
+def _rows(cells: Sequence[tuple[str, str]]) -> list[str]:
+    """"- Name: fact" bullets; the facts line up in one column when every row fits an 80-column terminal."""
+    pad = max(len(name) for name, _ in cells) + 1
+    if all(len("- ") + pad + 1 + len(fact) <= ALIGN_WIDTH for _, fact in cells):
+        return [f"- {name + ':':<{pad}} {fact}" for name, fact in cells]
+    return [f"- {name}: {fact}" for name, fact in cells]
+
+
 def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> str:
     if len(values) >= 2 and slot.compare:
         blocks = []
         for label, fact in slot.compare:
-            rows = [f"- {v.name}: {v.facts.get(fact) or 'not given'}" for v in values]
+            rows = _rows([(v.name, v.facts.get(fact) or "not given") for v in values])
             blocks.append(f"{label}:\n" + "\n".join(rows))
         missing = [fill(slot.missing, v) for v in values if not all(f in v.facts for _, f in slot.compare)]
         return "\n\n".join(blocks + [m for m in missing if m])
@@ -173,3 +182,40 @@ def fallback(suggestions: Sequence[Intent], score: float, why: Explanation | Non
     if suggestions:
         text += "\n\nNearby topics I can answer:\n" + "\n".join(f"- {s.title}" for s in suggestions[:3])
     return Reply(text, "fallback", None, shown(score), (), why, tuple(s.id for s in suggestions[:3]))
+
+
+def said(
+    intent: Intent, text: str, score: float, why: Explanation | None, sources: Sequence[str] | None = None
+) -> Reply:
+    """A reply that gives another text of an intent (its `more` or `why`, an interview step), with its sources."""
+    if sources is None:
+        sources = (intent.source,) if intent.source else ()
+    kind = "smalltalk" if intent.kind == "smalltalk" else "answer"
+    return Reply(text, kind, intent.id, shown(score), tuple(s for s in sources if s), why)
+
+
+def combine(replies: Sequence[Reply]) -> Reply:
+    """The replies to several questions asked in one line, in order, as one reply.
+
+    The texts follow each other; the sources are merged; kind and intent are those of the first
+    answer (the first reply when none is an answer), so /why and `advisor eval` see the first question.
+    """
+    lead = next((r for r in replies if r.kind == "answer"), replies[0])
+    entities: dict[str, tuple[str, ...]] = {}
+    for reply in replies:
+        for etype, values in reply.entities.items():
+            entities[etype] = tuple(dict.fromkeys((*entities.get(etype, ()), *values)))
+    parts = "; ".join(f"{r.intent or r.kind} {r.score:g}" for r in replies)
+    note = f"{len(replies)} questions in one line, answered in order: {parts}"
+    why = lead.explain
+    if why is not None:
+        why = replace(why, note="\n".join(filter(None, (why.note, note))))
+    return Reply(
+        text="\n\n".join(r.text for r in replies),
+        kind=lead.kind,
+        intent=lead.intent,
+        score=lead.score,
+        sources=tuple(dict.fromkeys(s for r in replies for s in r.sources)),
+        explain=why,
+        entities=entities,
+    )

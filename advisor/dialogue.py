@@ -1,43 +1,83 @@
 """One conversation: the question, the matcher's ranking and the context become a Reply.
 
-Context rules:
-- every answer remembers the intent and the entity values it was about (one per entity type);
-- a question that names no value of a slot's type is answered for the remembered value;
-- a question that names an entity and nothing else, or that the matcher cannot place, continues
-  the last intent when that intent takes the entity ("and in Berlin?" after a London salary);
-- after a clarify reply, "1", "the second one" or a word from an option picks that option.
+Context rules, as Chat.ask applies them (the knowledge base supplies every word and text they use):
+1. Memory. Every answer remembers its intent (the topic) and, per entity type, the values the question
+   named (several when it named several: after "junior vs senior", "and what do they earn?" gives both).
+2. New subject. A question answered as a new question that names a value replaces the remembered
+   values by the ones it names; values of other types are forgotten.
+3. Same subject. A question that names no value keeps the remembered values, and the answer's slots
+   take them ("what's their stack?" after "what does a data engineer do"). When its best candidates
+   are too close to choose, the one of them (if only one) whose slots take a remembered type is answered.
+4. Continuation. A question that names an entity and nothing else, or that the matcher cannot place,
+   continues the last intent when that intent takes the entity; the named values replace those of
+   their type and the others are kept ("and in Berlin?" after a London salary, "and a senior?").
+5. Follow-ups. A line that is one of the knowledge base's `follow_ups` phrases (same content words:
+   "and why?" is "why") answers with the last topic's `more` ("tell me more") or `why` ("why?") text;
+   once `more` is given, "tell me more" after a narrowed answer gives the whole answer; when nothing is
+   left, the follow-up's `missing` text says so; with no topic yet, its `no_topic` text (a fallback).
+   The topic and its values stay.
+6. Picks. After a clarify or fallback reply, a line of at most four words with "1", "the second one"
+   or words of only one option picks it, answered for the entities of the question that led there.
+7. Several questions in one line. The line is cut at sentence punctuation (. ? ! ;) and at the
+   settings' `clause_words` ("and", "also"); two neighbouring parts become two questions only when
+   each, on its own, gets a clear answer (score at least 50 and a clarify margin above the answer
+   threshold, no close runner-up, more than entity names), from different intents, the two name no
+   values of one entity type ("London and Berlin" is one question), and parts cut at a clause word
+   have three words or more. A part naming no entity is ranked as if it named the types named before
+   it; a follow-up phrase is a part of its own ("salary in London. Why?"). The parts are answered in
+   order, each in the context the previous one left; the reply holds their texts in order and their
+   merged sources; its kind and intent are those of the first answer (the first part when none is one).
+8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
+   question names one of its outcome values. During it, a number, an ordinal or the option sharing
+   most words with the answer is picked; a leave word ("stop") ends it; another question answered
+   clearly ends it and is answered, with the interview's `left` text as a notice; anything else (a
+   follow-up phrase too) repeats the question. The result becomes the topic, with the recommended value remembered.
+9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
+Candidates whose coverage is under the settings' `min_coverage` are passed over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from . import compose
+from . import compose, followups, interview
 from .compose import Reply
+from .interview import Interview, Progress
 from .knowledge import Intent, KnowledgeBase
-from .matcher import Match, Matcher
+from .matcher import Candidate, Match, Matcher
 from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
+_SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
 SUGGEST_FLOOR = 8.0
+PICK_MAX_WORDS = 4
+CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
+SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
 
 
 @dataclass(frozen=True)
 class Context:
-    """What the conversation is about: the last intent and one value per entity type."""
+    """What the conversation is about: the last intent, the values last named per entity type, what is pending."""
 
     intent: str | None = None
     topic: str = ""
-    entities: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    entities: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     options: tuple[str, ...] = ()
+    asked: Match | None = None
+    shown: tuple[str, ...] = ()
+    interview: Progress | None = None
+    questions: int = 0
 
     def describe(self) -> str:
         """A short line such as "topic: Salaries · city: London" ('' when empty)."""
         parts = [f"topic: {self.topic}"] if self.topic else []
         parts += [f"{etype}: {name}" for etype, name in self.names.items()]
+        if self.interview is not None:
+            parts.append(f"interview: question {self.interview.step + 1} of {self.questions}")
         return " · ".join(parts)
 
 
@@ -49,6 +89,9 @@ class Chat:
         self.matcher = matcher
         self.context = Context()
         self.last: Reply | None = None
+        joiners = sorted(kb.settings.clause_words, key=len, reverse=True)
+        phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
+        self._joiner = re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
 
     def reset(self) -> None:
         """Forget everything the conversation was about."""
@@ -64,6 +107,21 @@ class Chat:
         self.last = reply
         return reply
 
+    def start_interview(self) -> Reply:
+        """Start (or restart) the knowledge base's interview, as /quiz does."""
+        try:
+            iv = self.kb.interview
+            if iv is None:
+                reply = Reply("This knowledge base has no interview.", "fallback")
+            else:
+                reply = self._begin(iv, 100.0, compose.Explanation(iv.intent, 100.0, note="started by command"))
+        except Exception as exc:
+            reply = Reply(f"Sorry, something went wrong while answering ({type(exc).__name__}).", "fallback")
+        self.last = reply
+        return reply
+
+    # ----- one turn --------------------------------------------------------------------------
+
     def _ask(self, text: str) -> Reply:
         if not isinstance(text, str):
             text = str(text)
@@ -72,78 +130,308 @@ class Chat:
         notice = f"Your question was cut to {MAX_INPUT_CHARS:,} characters." if cut else None
         if not words(text):
             return Reply("Ask me a question, or type /help to see what I can talk about.", "fallback", notice=notice)
-        picked = self._pick_option(text)
-        if picked is not None:
-            reply = self._answer(picked, self.matcher.rank(text), follow=True)
-            reply = replace(reply, score=self.last.score if self.last else reply.score)
-        else:
-            reply = self._respond(self.matcher.rank(text))
-        return replace(reply, notice=notice) if notice else reply
+        reply = self._interview_turn(text) if self.context.interview is not None else None
+        if reply is None:
+            reply = self._pick_option(text)
+        if reply is None:
+            plan = self._plan(text)
+            if plan:
+                reply = compose.combine([self._part(part, match) for part, match in plan])
+            else:
+                reply = self._part(text, None)
+        if notice:
+            reply = replace(reply, notice="\n".join(filter(None, (notice, reply.notice))))
+        return reply
 
-    def _pick_option(self, text: str) -> Intent | None:
+    def _part(self, text: str, match: Match | None) -> Reply:
+        """Answer one question: a follow-up phrase, or what the matcher makes of it."""
+        found = followups.find(self.kb.follow_ups, text, self._content)
+        if found is not None:
+            return self._follow_up(*found)
+        return self._respond(match or self.matcher.rank(text))
+
+    def _pick_option(self, text: str) -> Reply | None:
         """After a clarify or fallback reply: "1", "the second one", or words from one option's title."""
         options = self.context.options
         tokens = words(text)
-        if not options or len(tokens) > 4:
+        if not options or len(tokens) > PICK_MAX_WORDS:
             return None
-        for token in tokens:
-            index = int(token) if token.isdecimal() and len(token) < 3 else _ORDINALS.get(token)
-            if index is not None and (index == -1 or 1 <= index <= len(options)):
-                return self.kb.intent(options[index - 1 if index > 0 else -1])
-        typed = set(self.matcher.content_words(text))
-        if not typed:
+        index = _number(tokens, len(options))
+        if index is None:
+            typed = set(self.matcher.content_words(text))
+            fits = [n for n, o in enumerate(options) if typed and typed <= set(self._content(self.kb.intent(o).title))]
+            index = fits[0] if len(fits) == 1 else None
+        if index is None:
             return None
-        fits = [o for o in options if typed <= set(self.matcher.content_words(self.kb.intent(o).title))]
-        return self.kb.intent(fits[0]) if len(fits) == 1 else None
+        asked = self.context.asked or self.matcher.rank(text)
+        return self._answer(self.kb.intent(options[index]), asked, note=f"picked option {index + 1}")
+
+    # ----- ranking decisions -----------------------------------------------------------------
+
+    def _best(self, match: Match) -> Candidate | None:
+        floor = self.kb.settings.min_coverage
+        return next((c for c in match.candidates if c.coverage >= floor), None)
+
+    def _weak(self, best: Candidate | None) -> bool:
+        return best is None or best.score < self.kb.settings.answer_threshold
+
+    def _close(self, match: Match, best: Candidate) -> list[Candidate]:
+        """The candidates within the clarify margin of the best one (the best first)."""
+        floor, margin = self.kb.settings.min_coverage, self.kb.settings.clarify_margin
+        return [c for c in match.candidates if c.coverage >= floor and best.score - c.score < margin]
 
     def _respond(self, match: Match) -> Reply:
-        settings = self.kb.settings
-        best = match.best
+        best = self._best(match)
         mentions = match.analysis.mentions
-        weak = best is None or best.score < settings.answer_threshold or best.coverage < settings.min_coverage
+        weak = self._weak(best)
         if (weak or match.analysis.entity_only) and mentions and self.context.intent:
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):
                 return self._answer(last, match, follow=True)
         if weak:
             return self._fallback(match)
-        runner = match.candidates[1] if len(match.candidates) > 1 else None
-        if runner is not None and best.score - runner.score < settings.clarify_margin:
-            options = [
-                self.kb.intent(c.intent) for c in match.candidates if best.score - c.score < settings.clarify_margin
-            ]
-            reply = compose.clarify(options[:3], best.score, compose.explain(match))
-            self.context = replace(self.context, options=reply.options)
+        close = self._close(match, best)
+        if len(close) > 1 and not mentions:
+            fits = [c for c in close if {s.entity for s in self.kb.intent(c.intent).slots} & set(self.context.entities)]
+            close = fits if len(fits) == 1 else close
+            best = close[0]
+        if len(close) > 1:
+            reply = compose.clarify([self.kb.intent(c.intent) for c in close[:3]], best.score, compose.explain(match))
+            self.context = replace(self.context, options=reply.options, asked=match)
             return reply
-        return self._answer(self.kb.intent(best.intent), match)
+        intent = self.kb.intent(best.intent)
+        iv = self.kb.interview
+        if iv is not None and intent.id == iv.intent and all(m.entity != iv.outcome for m in mentions):
+            return self._begin(iv, best.score, compose.explain(match, intent.id, "starts the interview"))
+        return self._answer(intent, match)
 
-    def _answer(self, intent: Intent, match: Match, follow: bool = False) -> Reply:
+    # ----- answers ---------------------------------------------------------------------------
+
+    def _answer(self, intent: Intent, match: Match, follow: bool = False, note: str = "") -> Reply:
         named: dict[str, list[str]] = {}
         for m in match.analysis.mentions:
             named.setdefault(m.entity, [])
             if m.value not in named[m.entity]:
                 named[m.entity].append(m.value)
+        keep = follow or not named
         entities = dict(named)
-        slot_types = {s.entity for s in intent.slots}
-        note = "continued from the last question" if follow else ""
-        for etype in slot_types - set(named):
-            if etype in self.context.entities:
-                entities[etype] = [self.context.entities[etype]]
+        if keep:
+            for etype in {s.entity for s in intent.slots} - set(named):
+                if etype in self.context.entities:
+                    entities[etype] = list(self.context.entities[etype])
+        note = note or ("continued from the last question" if follow else "")
         score = next((c.score for c in match.candidates if c.intent == intent.id), 0.0)
         reply = compose.answer(intent, self.kb, entities, score, compose.explain(match, intent.id, note))
         if intent.kind == "answer":
-            remembered = dict(self.context.entities)
-            remembered.update({etype: values[-1] for etype, values in named.items()})
-            names = {t: self.kb.entities[t].value(v).name for t, v in remembered.items()}
-            self.context = Context(intent.id, intent.title, MappingProxyType(remembered), MappingProxyType(names))
+            remembered = dict(self.context.entities) if keep else {}
+            remembered.update({etype: tuple(values) for etype, values in named.items()})
+            self._remember(intent, remembered, ("narrowed",) if reply.entities else ("answer",))
         else:
-            self.context = replace(self.context, options=())
+            self.context = replace(self.context, options=(), asked=None)
         return reply
+
+    def _remember(self, intent: Intent, entities: Mapping[str, tuple[str, ...]], shown: tuple[str, ...]) -> None:
+        names = {t: ", ".join(self.kb.entities[t].value(v).name for v in ids) for t, ids in entities.items()}
+        self.context = Context(
+            intent.id, intent.title, MappingProxyType(dict(entities)), MappingProxyType(names), shown=shown
+        )
+
+    def _follow_up(self, kind: str, phrase: str) -> Reply:
+        """ "tell me more" / "why?": the last topic's `more` or `why` text, or say there is none."""
+        follow_up = self.kb.follow_ups[kind]
+        note = f"follow-up phrase {phrase!r}"
+        if self.context.intent is None:
+            self.context = replace(self.context, options=(), asked=None)
+            text = follow_up.no_topic or "Ask me a question first."
+            return Reply(text, "fallback", None, 0.0, (), compose.Explanation(None, 0.0, note=f"{note}, no topic yet"))
+        last = self.kb.intent(self.context.intent)
+        shown = self.context.shown
+        if kind == "why":
+            part, text = "why", last.why
+        elif last.more and "more" not in shown:
+            part, text = "more", last.more
+        elif "narrowed" in shown and "answer" not in shown:
+            part, text = "answer", last.answer
+        else:
+            part, text = "", ""
+        if not text:
+            text = (follow_up.missing or "That is all I have on it.").replace("{topic}", last.title)
+        why = compose.Explanation(last.id, 100.0, note=f"{note}: the {part or 'missing'} text of {last.id}")
+        self.context = replace(self.context, shown=(*shown, part), options=(), asked=None)
+        return compose.said(last, text, 100.0, why)
 
     def _fallback(self, match: Match) -> Reply:
         suggestions = [self.kb.intent(c.intent) for c in match.candidates if c.score >= SUGGEST_FLOOR]
         suggestions = [s for s in suggestions if s.kind == "answer"]
         lead = "I don't have an answer to that in my knowledge base."
         reply = compose.fallback(suggestions, match.best.score if match.best else 0.0, compose.explain(match), lead)
-        self.context = replace(self.context, options=reply.options)
+        self.context = replace(self.context, options=reply.options, asked=match)
         return reply
+
+    # ----- several questions in one line -----------------------------------------------------
+
+    def _pieces(self, text: str) -> list[tuple[int, int, bool]]:
+        """Spans of the text between sentence punctuation and clause words (only those with words),
+        each flagged True when a clause word, not punctuation, separates it from the span before."""
+        cuts = [(*m.span(), False) for m in _SENTENCE_END.finditer(text)]
+        if self._joiner is not None:
+            cuts += [(*m.span(), True) for m in self._joiner.finditer(text)]
+        spans, start, by_word = [], 0, False
+        for a, b, word in sorted(cuts):
+            if a >= start:
+                spans.append((start, a, by_word))
+                start, by_word = b, word
+        spans.append((start, len(text), by_word))
+        out: list[tuple[int, int, bool]] = []
+        only_words = True  # every cut since the last span with words was a clause word
+        for a, b, word in spans:
+            only_words = only_words and word
+            if words(text[a:b]):
+                out.append((a, b, only_words))
+                only_words = True
+        return out
+
+    def _rank_part(self, text: str, carried: frozenset[str]) -> Match:
+        """Rank one part of a line; a part naming no entity counts the entity types named before it."""
+        analysis = self.matcher.analyse(text)
+        if carried and not analysis.mentions:
+            extra = tuple(sorted(f"@{etype}" for etype in carried))
+            analysis = replace(
+                analysis, features=analysis.features + extra, weights=analysis.weights + (1.0,) * len(extra)
+            )
+        return self.matcher.rank_analysis(analysis)
+
+    def _plan(self, text: str) -> list[tuple[str, Match]] | None:
+        """The questions in one line with their matches, or None when it is one question."""
+        spans = self._pieces(text)
+        if len(spans) < 2:
+            return None
+        parts: list[tuple[str, Match]] = []
+        carried: frozenset[str] = frozenset()
+        start, end, _ = spans[0]
+        for a, b, by_word in spans[1:]:
+            if by_word and min(len(words(text[start:end])), len(words(text[a:b]))) < CLAUSE_MIN_WORDS:
+                end = b
+                continue
+            current = self._rank_part(text[start:end], carried)
+            named = carried | {m.entity for m in current.analysis.mentions}
+            following = self._rank_part(text[a:b], named)
+            if self._separate((text[start:end], current), (text[a:b], following)):
+                parts.append((text[start:end], current))
+                carried, (start, end) = named, (a, b)
+            else:
+                end = b
+        if not parts:
+            return None
+        parts.append((text[start:end], self._rank_part(text[start:end], carried)))
+        if not all(self._stands_alone(*part) for part in parts):
+            return None
+        iv = self.kb.interview
+        if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
+            return None
+        return parts
+
+    def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
+        """Whether two neighbouring parts are two questions: each answered clearly by its own intent, they
+        name no values of the same type, and the second is not a continuation of the first ("... and in Berlin")."""
+        if not (self._stands_alone(*first) and self._stands_alone(*second)):
+            return False
+        if {m.entity for m in first[1].analysis.mentions} & {m.entity for m in second[1].analysis.mentions}:
+            return False  # two values of one type are one question about both ("data scientist and data engineer")
+        intent = self._intent_of(*first)
+        analysis = second[1].analysis
+        takes = {s.entity for s in self.kb.intent(intent).slots} if intent in self.kb.by_id else set()
+        if analysis.entity_only and {m.entity for m in analysis.mentions} & takes:
+            return False
+        return intent != self._intent_of(*second)
+
+    def _intent_of(self, text: str, match: Match) -> str:
+        """The intent a part would be answered by ("follow-up:more" for a follow-up phrase)."""
+        found = followups.find(self.kb.follow_ups, text, self._content)
+        if found is not None:
+            return f"follow-up:{found[0]}"
+        best = self._best(match)
+        return best.intent if best else ""
+
+    def _stands_alone(self, text: str, match: Match) -> bool:
+        """A clear answer (at least half as close as a typical example question, a clarify margin above
+        the answer threshold, no close runner-up), from more words than the entity names alone ("what does
+        a data engineer do", not "Berlin"): a side remark ("I have a full time job and ...") stays in."""
+        if followups.find(self.kb.follow_ups, text, self._content) is not None:
+            return True
+        named = {w for m in match.analysis.mentions for w in words(m.typed)}
+        best = self._best(match)
+        settings = self.kb.settings
+        if best is None or best.score < max(SPLIT_MIN_SCORE, settings.answer_threshold + settings.clarify_margin):
+            return False
+        return not set(words(text)) <= named and len(self._close(match, best)) == 1
+
+    # ----- the interview ---------------------------------------------------------------------
+
+    def _begin(self, iv: Interview, score: float, why: compose.Explanation | None) -> Reply:
+        self.context = replace(
+            self.context, interview=Progress(), questions=len(iv.questions), options=(), asked=None
+        )
+        return compose.said(self.kb.intent(iv.intent), interview.start_text(iv), score, why, (iv.source,))
+
+    def _interview_turn(self, text: str) -> Reply | None:
+        """One answer to the interview; None when the line leaves it for another question."""
+        iv, progress = self.kb.interview, self.context.interview
+        if iv is None or progress is None or interview.finished(iv, progress):
+            self.context = replace(self.context, interview=None)
+            return None
+        intent = self.kb.intent(iv.intent)
+        tokens = words(text)
+        index = _number(tokens, len(iv.questions[progress.step].options)) if len(tokens) <= PICK_MAX_WORDS else None
+        if index is None and interview.wants_out(iv, text):
+            self.context = replace(self.context, interview=None)
+            why = compose.Explanation(iv.intent, 100.0, note="left the interview")
+            return Reply(iv.left or "We have left the interview.", "smalltalk", iv.intent, 100.0, (), why)
+        if index is None:
+            index, share = self._free_answer(iv, progress.step, text)
+            match = self.matcher.rank(text)
+            follow_up = followups.find(self.kb.follow_ups, text, self._content) is not None
+            question = not follow_up and self._stands_alone(text, match) and self._best(match).intent != iv.intent
+            if question and share < 0.5:
+                self.context = replace(self.context, interview=None)
+                reply = self._respond(match)
+                return replace(reply, notice=iv.left or None)
+        step = progress.step
+        note = f"interview question {step + 1}"
+        if index is None:
+            why = compose.Explanation(iv.intent, 0.0, note=f"{note}: the answer picks no option")
+            return compose.said(intent, interview.retry_text(iv, step), 0.0, why, (iv.source,))
+        progress = interview.advance(progress, index)
+        why = compose.Explanation(iv.intent, 100.0, note=f"{note}: option {index + 1}")
+        if not interview.finished(iv, progress):
+            self.context = replace(self.context, interview=progress)
+            return compose.said(intent, interview.question_text(iv, progress.step), 100.0, why, (iv.source,))
+        text, winners = interview.result(iv, self.kb.entities[iv.outcome], progress.picks)
+        self._remember(intent, {iv.outcome: winners} if winners else {}, ("answer",))
+        return compose.said(intent, text or intent.answer, 100.0, why, (iv.source,))
+
+    def _free_answer(self, iv: Interview, step: int, text: str) -> tuple[int | None, float]:
+        """The option whose words the answer shares most (None on a tie or none), and the share of the
+        answer's words it covers."""
+        typed = set(self.matcher.content_words(text))
+        if not typed:
+            return None, 0.0
+        overlaps = [len(typed & set(self._content(o))) for o in interview.option_texts(iv, step)]
+        top = max(overlaps)
+        if top == 0 or overlaps.count(top) > 1:
+            return None, 0.0
+        return overlaps.index(top), top / len(typed)
+
+    def _content(self, text: str) -> list[str]:
+        return self.matcher.content_words(text)
+
+
+def _number(tokens: Sequence[str], count: int) -> int | None:
+    """The 0-based option a short answer names by number or ordinal ("2", "the second one", "last")."""
+    for token in tokens:
+        index = int(token) if token.isdecimal() and len(token) < 3 else _ORDINALS.get(token)
+        if index == -1:
+            return count - 1
+        if index is not None and 1 <= index <= count:
+            return index - 1
+    return None

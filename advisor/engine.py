@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import load_compiled
 from .dialogue import Chat
-from .knowledge import KnowledgeBase, load
+from .knowledge import KnowledgeBase
 from .matcher import Matcher
 
 
@@ -28,11 +29,13 @@ class Topic:
 
 
 class Advisor:
-    """A loaded and compiled knowledge base; cheap to open chats on."""
+    """A loaded and compiled knowledge base; cheap to open chats on. The compiled form is kept in the
+    user's cache directory (see advisor.cache), so only the first start on given files compiles."""
 
     def __init__(self, kb_path: str | Path | None = None) -> None:
-        self.kb: KnowledgeBase = load(kb_path)
-        self.matcher = Matcher(self.kb)
+        self.kb: KnowledgeBase
+        self.matcher: Matcher
+        self.kb, self.matcher = load_compiled(kb_path)
 
     def chat(self) -> Chat:
         """A new conversation with an empty context."""

@@ -8,14 +8,13 @@ sum of the weights of the question's features, so every point of a score can be 
 
 from __future__ import annotations
 
+import heapq
 import math
-import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from itertools import islice
+from typing import Any
 
 from .knowledge import KnowledgeBase
 from .text import Phrases, stem, words
@@ -28,6 +27,7 @@ REFINE_EPOCHS = 4
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
+PRUNE_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,9 @@ class Matcher:
             return None
         if word in self._corrections:
             return self._corrections[word]
+        from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
+        from rapidfuzz.distance import OSA
+
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
         found = [f for f in found if f[0][0] == word[0]]
@@ -242,27 +245,33 @@ class Matcher:
         self._intent_ids = [i.id for i in intents]
         self._refine(samples, seed)
         self._calibrate(samples)
+        self._top = self._row_tops(self._table)
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it."""
+        import random
+
         rng = random.Random(seed)
         order = list(samples)
+        table = self._table
+        top = self._row_tops(table)
         for _ in range(REFINE_EPOCHS):
             rng.shuffle(order)
             mistakes = 0
             for feats, gold in order:
                 vec = self._query_vector(feats, [1.0] * len(feats))
-                scores = self._accumulate(vec)
-                own = scores.pop(gold, 0.0)
-                if not scores:
+                found = self._rival(vec, gold, top)
+                if found is None:
                     continue
-                rival, rival_score = max(scores.items(), key=lambda kv: kv[1])
+                rival, own, rival_score = found
                 if rival_score + REFINE_MARGIN > own:
                     mistakes += 1
                     for f, w in vec:
-                        row = self._table[f]
-                        row[gold] = row.get(gold, 0.0) + REFINE_RATE * w
+                        row = table[f]
+                        row[gold] = raised = row.get(gold, 0.0) + REFINE_RATE * w
                         row[rival] = row.get(rival, 0.0) - REFINE_RATE * w
+                        if raised > top[f]:
+                            top[f] = raised
             if not mistakes:
                 break
 
@@ -270,7 +279,7 @@ class Matcher:
         """One scale for the whole knowledge base: a typical example question of an intent scores
         about 100 for it, whatever the size of the knowledge base (ranking is unaffected)."""
         own = sorted(
-            self._accumulate(self._query_vector(feats, [1.0] * len(feats))).get(index, 0.0) for feats, index in samples
+            self._score(self._rows(self._query_vector(feats, [1.0] * len(feats))), index) for feats, index in samples
         )
         reference = own[len(own) // 2] if own else 1.0
         self._scale = 100.0 / reference if reference > 0.01 else 100.0
@@ -284,10 +293,14 @@ class Matcher:
         return [(f, w / norm) for f, w in known] if norm else []
 
     def _accumulate(self, vector: Iterable[tuple[str, float]]) -> dict[int, float]:
-        scores: dict[int, float] = defaultdict(float)
+        scores: dict[int, float] = {}
+        get = scores.get
+        table = self._table
         for f, w in vector:
-            for index, weight in self._table.get(f, {}).items():
-                scores[index] += w * weight
+            row = table.get(f)
+            if row:
+                for index, weight in row.items():
+                    scores[index] = get(index, 0.0) + w * weight
         return scores
 
     def rank(self, text: str, limit: int = 5) -> Match:
@@ -298,23 +311,236 @@ class Matcher:
     def rank_analysis(self, analysis: Analysis, limit: int = 5) -> Match:
         """Rank the intents for an already analysed question."""
         vector = self._query_vector(analysis.features, analysis.weights)
-        scores = self._accumulate(vector)
-        top = sorted(((s, i) for i, s in scores.items() if s > 0), reverse=True)[:limit]
+        top = self._best(vector, limit)
         candidates = []
         for score, index in top:
             evidence = [(f, self._scale * w * self._table[f].get(index, 0.0)) for f, w in vector]
             evidence = sorted(((f, round(p, 1)) for f, p in evidence if abs(p) >= 0.05), key=lambda e: -abs(e[1]))
-            coverage = self._coverage(analysis, evidence)
+            coverage = self._coverage(analysis, evidence, self.kb.intents[index].kind == "smalltalk")
             candidate = Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence), coverage)
             candidates.append(candidate)
         return Match(analysis, tuple(candidates))
 
-    def _coverage(self, analysis: Analysis, evidence: Sequence[tuple[str, float]]) -> float:
+    def _coverage(self, analysis: Analysis, evidence: Sequence[tuple[str, float]], smalltalk: bool) -> float:
         """The share of the question's content words that speak for an intent: a question that
-        shares one word with an intent and says three others is not about it."""
+        shares one word with an intent and says three others is not about it. Only small talk
+        ("what can you do") is answered without a single content word."""
         content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
         if not content:
-            return 1.0
+            return 1.0 if smalltalk or analysis.mentions else 0.0
         support = {f for f, points in evidence if points > 0}
         covered = sum(1 for f in content if f in support or f"@{analysis.named.get(f)}" in support)
         return covered / len(content)
+
+    # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
+
+    def _rows(self, vector: Sequence[tuple[str, float]]) -> list[tuple[dict[int, float], float]]:
+        return [(self._table.get(f) or {}, w) for f, w in vector]
+
+    @staticmethod
+    def _score(rows: Sequence[tuple[dict[int, float], float]], index: int) -> float:
+        """One intent's score, added up in the order _accumulate adds it (so to the last bit the same)."""
+        total = 0.0
+        for row, w in rows:
+            weight = row.get(index)
+            if weight is not None:
+                total += w * weight
+        return total
+
+    @staticmethod
+    def _bounds(rows: Sequence[tuple[dict[int, float], float]], vector: Sequence[tuple[str, float]],
+                top: dict[str, float]) -> tuple[list[int], list[float]] | None:
+        """The features, those that can add most to one intent first, and for each position the most
+        the features from there on can add to any intent; None if a weight is not positive."""
+        bounds = []
+        for f, w in vector:
+            if not w > 0:
+                return None
+            bounds.append(w * top.get(f, math.inf))
+        order = sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True)
+        rest = [0.0] * (len(order) + 1)
+        for k in range(len(order) - 1, -1, -1):
+            rest[k] = rest[k + 1] + bounds[order[k]]
+        return order, rest
+
+    def _best(self, vector: Sequence[tuple[str, float]], limit: int) -> list[tuple[float, int]]:
+        """The `limit` best (score, intent index) pairs scoring above 0, best first: what sorting every
+        intent's score gives, but an intent is scored only if it has one of the features that can add
+        most; the others are left out once all they could reach is below the current last place."""
+        rows = self._rows(vector)
+        plan = self._bounds(rows, vector, self._top) if limit > 0 else None
+        if plan is None:
+            scores = self._accumulate(vector)
+            return sorted(((s, i) for i, s in scores.items() if s > 0), reverse=True)[:limit]
+        order, rest = plan
+        seen: set[int] = set()
+        best: list[tuple[float, int]] = []
+        for k, n in enumerate(order):
+            floor = best[0][0] if len(best) == limit else 0.0
+            if rest[k] <= 0.0 or rest[k] < floor - PRUNE_SLACK:
+                break
+            for index in rows[n][0]:
+                if index not in seen:
+                    seen.add(index)
+                    score = self._score(rows, index)
+                    if score > 0:
+                        if len(best) < limit:
+                            heapq.heappush(best, (score, index))
+                        elif (score, index) > best[0]:
+                            heapq.heapreplace(best, (score, index))
+        return sorted(best, reverse=True)
+
+    def _rival(
+        self, vector: Sequence[tuple[str, float]], gold: int, top: dict[str, float]
+    ) -> tuple[int, float, float] | None:
+        """For _refine: the example's own score and the best other intent with its score, as a full
+        _accumulate finds them; None when no other intent can come within REFINE_MARGIN of the own
+        score (nothing is learnt then). The features whose rows are long for what they can add to one
+        intent are left for later, as many as cannot together lift an intent to that bar: only the
+        other rows are walked, and only the intents they reach are followed through the rest."""
+        rows = self._rows(vector)
+        if all(w > 0 for _, w in vector):
+            own = self._score(rows, gold)
+            bar = own - REFINE_MARGIN - PRUNE_SLACK
+            bounds = [w * top.get(f, math.inf) for f, w in vector]
+            later: list[int] = []
+            total = 0.0
+            for n in sorted(range(len(rows)), key=lambda n: bounds[n] / (len(rows[n][0]) or 1)):
+                if total + bounds[n] < bar:
+                    later.append(n)
+                    total += bounds[n]
+            partial: dict[int, float] = {}
+            get = partial.get
+            for n in set(range(len(rows))).difference(later):
+                row, w = rows[n]
+                for index, weight in row.items():
+                    partial[index] = get(index, 0.0) + w * weight
+            partial.pop(gold, None)
+            later.sort(key=bounds.__getitem__, reverse=True)
+            for n in later:
+                partial = {i: p for i, p in partial.items() if p + total > bar}
+                if not partial:
+                    break
+                total -= bounds[n]
+                row, w = rows[n]
+                get = row.get
+                partial = {i: p + w * get(i, 0.0) for i, p in partial.items()}
+            hopeful = sorted(((p, i) for i, p in partial.items() if p + PRUNE_SLACK > bar), reverse=True)
+            rival, rival_score, tie = -1, -math.inf, False
+            for part, index in hopeful:
+                if part + PRUNE_SLACK < rival_score:
+                    break
+                score = self._score(rows, index)
+                if score > rival_score:
+                    rival, rival_score, tie = index, score, False
+                elif score == rival_score:
+                    tie = True
+            if rival < 0 or not rival_score + REFINE_MARGIN > own:
+                return None
+            if not tie:
+                return rival, own, rival_score
+        scores = self._accumulate(vector)
+        own = scores.pop(gold, 0.0)
+        if not scores:
+            return None
+        rival, rival_score = max(scores.items(), key=lambda kv: kv[1])
+        return rival, own, rival_score
+
+    @staticmethod
+    def _row_tops(table: Mapping[str, dict[int, float]]) -> dict[str, float]:
+        """Per feature, the most it gives any one intent (at least 0): what bounds the pruning above."""
+        return {f: max(0.0, *row.values()) for f, row in table.items()}
+
+    # ----- compiled state, for the cache (advisor/cache.py) -------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything compiling produced, as JSON values (long lists of plain numbers, so that a cache can
+        pack them): from_state(kb, state) gives back a matcher that ranks exactly like this one."""
+        table = self._table
+        return {
+            "stop": sorted(self._stop),
+            "synonyms": [[" ".join(k) for k in self._synonyms._map], list(self._synonyms._map.values())],
+            "aliases": [
+                [" ".join(k) for k in self._aliases],
+                [len(hits) for hits in self._aliases.values()],
+                [e for hits in self._aliases.values() for e, _ in hits],
+                [v for hits in self._aliases.values() for _, v in hits],
+            ],
+            "vocab": [list(self._vocab), list(self._vocab.values())],
+            "vocab_list": self._vocab_list,
+            "stems": sorted(self._stems),
+            "idf": [list(self._idf), list(self._idf.values())],
+            "unknown_idf": self._unknown_idf,
+            "table": [
+                list(table),
+                [len(row) for row in table.values()],
+                [i for row in table.values() for i in row],
+                [w for row in table.values() for w in row.values()],
+            ],
+            "tops": [self._top[f] for f in table],
+            "intent_ids": self._intent_ids,
+            "scale": self._scale,
+        }
+
+    @classmethod
+    def from_state(cls, kb: KnowledgeBase, state: Any) -> Matcher:
+        """The matcher to_state() described, for this knowledge base. Every value is checked on the way
+        in: anything out of place raises ValueError (the caller then compiles instead)."""
+        texts, numbers = cls._texts, cls._numbers
+        matcher = cls.__new__(cls)
+        matcher.kb = kb
+        matcher._stop = frozenset(texts(state["stop"]))
+        phrases, canon = cls._pairs([state["synonyms"]])[0]
+        if len(texts(phrases)) != len(texts(canon)):
+            raise ValueError("the synonyms do not add up")
+        matcher._synonyms = Phrases(dict(zip(map(tuple, map(str.split, phrases)), canon)))
+        keys, sizes, types, values = state["aliases"]
+        sizes = numbers(sizes, int, len(texts(keys)))
+        if len(texts(types)) != sum(sizes) or len(texts(values)) != len(types) or min(sizes, default=1) < 1:
+            raise ValueError("the aliases do not add up")
+        hits = zip(types, values)
+        groups = (list(islice(hits, n)) for n in sizes)
+        matcher._aliases = defaultdict(list, zip(map(tuple, map(str.split, keys)), groups))
+        matcher._alias_len = max((len(k) for k in matcher._aliases), default=0)
+        words_, counts = cls._pairs([state["vocab"]])[0]
+        matcher._vocab = Counter(dict(zip(texts(words_), numbers(counts, int, len(words_)))))
+        matcher._vocab_list = texts(state["vocab_list"])
+        matcher._stems = set(texts(state["stems"]))
+        matcher._corrections = {}
+        features, idf = cls._pairs([state["idf"]])[0]
+        matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
+        matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
+        matcher._intent_ids = texts(state["intent_ids"])
+        if matcher._intent_ids != [i.id for i in kb.intents]:
+            raise ValueError("the compiled state is for other intents")
+        features, sizes, indices, weights = state["table"]
+        sizes = numbers(sizes, int, len(texts(features)))
+        indices, weights = numbers(indices, int, sum(sizes)), numbers(weights, float, sum(sizes))
+        if indices and (min(sizes) < 1 or min(indices) < 0 or max(indices) >= len(matcher._intent_ids)):
+            raise ValueError("the compiled weights point outside the intents")
+        postings = zip(indices, weights)
+        matcher._table = defaultdict(dict, zip(features, (dict(islice(postings, n)) for n in sizes)))
+        tops = numbers(state["tops"], float, len(features))
+        matcher._top = dict(zip(features, tops))
+        return matcher
+
+    @staticmethod
+    def _texts(value: Any) -> list[str]:
+        if not isinstance(value, list) or set(map(type, value)) - {str}:
+            raise ValueError("expected a list of text")
+        return value
+
+    @staticmethod
+    def _pairs(value: Any) -> list[tuple[Any, Any]]:
+        if not isinstance(value, list) or not all(isinstance(v, list) and len(v) == 2 for v in value):
+            raise ValueError("expected a list of pairs")
+        return [(a, b) for a, b in value]
+
+    @staticmethod
+    def _numbers(value: Any, kind: type, count: int) -> list[Any]:
+        """A list of `count` finite numbers of one type (an int is not taken for a float, nor a bool for an int)."""
+        if not isinstance(value, list) or len(value) != count or set(map(type, value)) - {kind}:
+            raise ValueError(f"expected {count} values of type {kind.__name__}")
+        if kind is float and not all(map(math.isfinite, value)):
+            raise ValueError("expected finite numbers")
+        return value

@@ -60,10 +60,22 @@ def _wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
     return wrapper.wrap(text) or [first.rstrip()]
 
 
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a paragraph or bullet, so that wrapping follows the terminal."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        joinable = line.strip() and not _MARKER.match(line) and not _TABLE_ROW.search(line.strip())
+        if joinable and out and out[-1].strip() and not out[-1].rstrip().endswith(":"):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _block(text: str, width: int | None, style: str, bullet: str) -> Fragments:
     """Wrap each line; bullets hang so that wrapped lines start under the bullet's text."""
     out: Fragments = []
-    for line in text.split("\n"):
+    for line in _reflow(text).split("\n"):
         stripped = line.strip()
         marker = _MARKER.match(line)
         if not stripped:

@@ -156,3 +156,67 @@ def test_ask_and_pipes_do_not_import_prompt_toolkit():
                             timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(b"\n") >= 2
+
+
+# ------------------------------------------------------------------------------ broken knowledge, hostile stdin
+
+BROKEN_KB = {
+    "a.yaml": "intents:\n  - id: x\n    exmaples: [hello]\n    answer: hi\n",
+    "b.yaml": "intents:\n  - id: y\n    examples: [hello]\n",
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["ask", "hi"], ["ask", "--json", "-"], ["eval", "QUESTIONS"], ["topics"], ["check"]],
+    ids=["piped", "ask", "ask --json -", "eval", "topics", "check"],
+)
+def test_every_command_refuses_a_broken_knowledge_base_alike(tmp_path, command):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for name, text in BROKEN_KB.items():
+        (kb / name).write_text(text, encoding="utf-8")
+    questions = tmp_path / "q.yaml"
+    questions.write_text('questions:\n  - {q: "hi", intent: x}\n', encoding="utf-8")
+    command = [str(questions) if arg == "QUESTIONS" else arg for arg in command]
+    result = run("--kb", str(kb), *command, stdin="hi\n")
+    first = f"{kb / 'a.yaml'}:3:5: intent 'x': unknown key 'exmaples' (did you mean 'examples'?)"
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr
+    if command == ["check"]:
+        assert result.stdout.decode().splitlines() == [
+            first.replace(":3:5: ", ":3:5: error: "),
+            f"{kb / 'b.yaml'}:2:5: error: intent 'y': 'answer' is missing or empty",
+        ]
+        assert result.stderr == b"advisor: error: 2 errors, 0 warnings\n"
+    else:
+        assert result.stdout == b""
+        more = "(and 1 more problem: `advisor check` lists them all)"
+        assert result.stderr.decode() == f"advisor: error: {first} {more}\n"
+
+
+def test_ask_json_stdin_survives_invalid_utf8_and_escape_sequences():
+    stdin = b"salary in london \xff\xfe\n\x1b]0;pwned\x07\x1b[2Jwhat does an MLOps engineer do\n\xc3\x00\n"
+    result = run("ask", "--json", "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["question"].endswith("\ufffd\ufffd") and rows[0]["intent"] == "salary"
+    assert rows[1]["kind"] == "answer" and "mlops" in rows[1]["answer"].lower()
+    assert {row["kind"] for row in rows} <= {"answer", "clarify", "fallback", "smalltalk"}
+    assert b"\x1b" not in result.stdout and b"\x07" not in result.stdout  # escaped in JSON, never raw
+
+
+@pytest.mark.parametrize("args", [[], ["ask", "--json", "-"]], ids=["piped", "ask --json -"])
+def test_stdin_closed_mid_line_still_answers_the_last_line(args):
+    stdin = f"{MLOPS}\nhow much do they earn \u20ac".encode()[:-1]  # no newline, and half a euro sign
+    result = run(*args, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    if args:
+        rows = [json.loads(line) for line in out.splitlines()]
+        assert [row["question"] for row in rows] == [MLOPS, "how much do they earn \ufffd"]
+        assert rows[1]["intent"] == "salary"
+    else:
+        assert out.count("Source") == 2, out
+    assert b"Traceback" not in result.stderr

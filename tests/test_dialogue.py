@@ -276,3 +276,64 @@ def test_any_sequence_of_turns_gets_well_formed_replies(advisor, cooking, turns,
         assert CRASHED not in reply.text
         assert chat.last is reply
         assert isinstance(chat.context.describe(), str)
+
+
+# ------------------------------------------------------------------------------ several questions, /quiz
+
+
+def _order(text: str, *fragments: str) -> list[int]:
+    return [text.index(fragment) for fragment in fragments]
+
+
+def test_two_questions_in_one_line_are_answered_in_order(advisor):
+    reply = advisor.chat().ask("what does a data engineer do and what tools do they use?")
+    positions = _order(reply.text, "Data engineer — what they do", "Data engineer — stack")
+    assert positions == sorted(positions)
+    assert (reply.kind, reply.intent) == ("answer", "role_tasks")
+    assert reply.sources
+    turned = advisor.chat().ask("what tools does a data engineer use? and what do they do all day?")
+    positions = _order(turned.text, "Data engineer — stack", "Data engineer — what they do")
+    assert positions == sorted(positions) and turned.intent == "role_stack"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["compare salaries in london and berlin", "data scientist and data engineer differences",
+     "what frameworks and tools does an ml engineer use", "salary in london and in berlin"],
+)
+def test_one_question_with_and_is_not_split(advisor, text):
+    chat = advisor.chat()
+    assert chat._plan(text) is None
+    reply = chat.ask(text)
+    assert "questions in one line" not in (reply.explain.format() if reply.explain else "")
+
+
+def test_sentence_punctuation_splits_on_another_knowledge_base(cooking):
+    reply = cooking.chat().ask("how long do I boil an egg? how do I sharpen a knife?")
+    positions = _order(reply.text, "Egg: 10 minutes", "Sharpen on a whetstone")
+    assert positions == sorted(positions)
+    assert reply.sources == ("The Little Kitchen Book, chapter 2", "The Little Kitchen Book, chapter 1")
+    # the cooking base lists no clause words, so "and" does not split there
+    assert "whetstone" not in cooking.chat().ask("how long do I boil an egg and how do I sharpen a knife").text
+
+
+def test_a_comparison_is_remembered_for_the_next_question(advisor):
+    chat = advisor.chat()
+    chat.ask("junior vs senior career stages")
+    assert "level: Junior, Senior" in chat.context.describe()
+    reply = chat.ask("and what do they earn?")
+    assert "$90,000 \u2013 $130,000" in reply.text and "$220,000 \u2013 $350,000" in reply.text
+
+
+def test_the_quiz_command_starts_the_interview_and_is_recorded(advisor, cooking):
+    from advisor import commands
+
+    state = commands.State(advisor, advisor.chat())
+    shown = commands.run(state, "/quiz")
+    assert "Question 1 of" in shown and "Source: Three career paths" in shown
+    assert state.transcript[-1].question == "/quiz" and state.last is state.transcript[-1].reply
+    assert "interview: question 1 of" in commands.run(state, "/context")
+    assert "Question 2 of" in state.ask("1").text
+    other = commands.State(cooking, cooking.chat())
+    assert "no interview" in commands.run(other, "/quiz")
+    assert "/quiz" in commands.help_text()

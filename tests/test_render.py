@@ -35,7 +35,14 @@ def test_bullets_hang():
 
 def test_continuation_line_stays_under_its_bullet():
     text = render.plain(FakeReply("- Python\n  the language most ML code is written in"), width=40)
-    assert text.splitlines()[1].startswith("  the language")
+    first, *rest = text.splitlines()
+    assert first.startswith("- Python the language") and rest and all(line.startswith("  ") for line in rest)
+
+
+def test_hard_wrapped_prose_is_reflowed_to_the_width():
+    reply = FakeReply("The article gives two lists and never combines\nthem, so it has no figure.")
+    text = render.plain(reply, width=100)
+    assert text == "The article gives two lists and never combines them, so it has no figure."
 
 
 def test_paragraphs_and_sources():

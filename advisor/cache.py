@@ -1,0 +1,293 @@
+"""Compiled knowledge kept between runs, so that a start costs one file read instead of a compile.
+
+Loading a knowledge base parses every YAML file, and compiling its matcher fits weights over every
+example question. Both depend only on the files' bytes and on this program's code, so the result is
+stored in $XDG_CACHE_HOME/advisor (default ~/.cache/advisor), one file per knowledge directory,
+under a key made of the directory's path, its files' bytes and the package's source, and read back
+on the next start. Any change to a knowledge file or to the program gives another key.
+
+The file is JSON, never pickle: reading it runs no code. Long lists of numbers are packed as base64
+arrays, a digest covers the whole body and every value is checked on the way in: a file that is
+unreadable, truncated, written for other files or off in any way is ignored and the knowledge
+compiled again. A cache directory that is missing and cannot be made, or cannot be written, only
+means no cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from array import array
+from binascii import a2b_base64, b2a_base64
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import fields, is_dataclass
+from functools import cache
+from math import isfinite
+from pathlib import Path
+from types import MappingProxyType, NoneType, UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from .knowledge import KnowledgeBase, load, shipped_path
+from .matcher import Matcher
+
+try:
+    from _blake2 import blake2b  # what hashlib.blake2b is, without the 9 ms hashlib spends loading OpenSSL
+except ImportError:  # pragma: no cover - another Python implementation
+    from hashlib import blake2b
+
+FORMAT = 1
+PACK_MIN = 8
+_PACKED = {"$f8": "d", "$i8": "q"}
+
+
+def cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/advisor, or ~/.cache/advisor; None when there is no home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "advisor") if os.path.isabs(base) else None
+
+
+def knowledge_files(root: Path) -> list[Path] | None:
+    """The files load(root) reads, in its order; None when it would fail (then it reports why)."""
+    try:
+        if root.is_dir():
+            files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            return files or None
+        return [root] if root.is_file() else None
+    except OSError:
+        return None
+
+
+def fingerprint(root: Path, files: list[Path]) -> str | None:
+    """A digest of everything a compiled knowledge base depends on; None if a file cannot be read."""
+    digest = blake2b(digest_size=32)
+    parts = [f"advisor cache {FORMAT} {sys.byteorder} {sys.version}".encode(), _code(), os.fsencode(root)]
+    try:
+        for file in files:
+            parts += [os.fsencode(file.name), file.read_bytes()]
+    except OSError:
+        return None
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+@cache
+def _code() -> bytes:
+    """The package's own Python source: any change to how knowledge is read or compiled changes it."""
+    package = Path(__file__).parent
+    digest = blake2b(digest_size=32)
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def load_compiled(path: str | Path | None = None) -> tuple[KnowledgeBase, Matcher]:
+    """The knowledge base at `path` (default: the shipped one) and its compiled matcher: from the
+    cache when it holds them for exactly these files and this code, else loaded, compiled and kept."""
+    root = Path(path) if path is not None else shipped_path()
+    folder = cache_dir()
+    files = knowledge_files(root) if folder is not None else None
+    key = fingerprint(root, files) if files else None
+    slot = folder / f"{_digest(os.fsencode(root))[:32]}.json" if folder is not None and key else None
+    if slot is not None and key is not None:
+        found = read(slot, key)
+        if found is not None:
+            return found
+    kb = load(path)
+    matcher = Matcher(kb)
+    if slot is not None and files is not None and fingerprint(root, files) == key:
+        write(slot, key, kb, matcher)
+    return kb, matcher
+
+
+def read(slot: Path, key: str) -> tuple[KnowledgeBase, Matcher] | None:
+    """What `slot` holds if it was written for `key` and is whole and well-formed, else None."""
+    try:
+        data = slot.read_bytes()
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\n")
+    try:
+        if json.loads(head) != {"format": FORMAT, "key": key, "digest": _digest(body)}:
+            return None
+        content = json.loads(body, parse_constant=_no_constant)
+        kb = decode(KnowledgeBase, content["kb"])
+        return kb, Matcher.from_state(kb, unpack(content["matcher"]))
+    except Exception:  # a damaged cache file may fail in any way; it is never more than a miss
+        return None
+
+
+def write(slot: Path, key: str, kb: KnowledgeBase, matcher: Matcher) -> bool:
+    """Store the compiled knowledge in `slot` (atomically, readable by the user only); False if it could not."""
+    try:
+        content = {"kb": encode(kb), "matcher": pack(matcher.to_state())}
+        body = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError):
+        return False
+    head = json.dumps({"format": FORMAT, "key": key, "digest": _digest(body)}).encode()
+    temp = slot.with_name(f".{slot.name}.{os.getpid()}.tmp")
+    try:
+        slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temp.unlink(missing_ok=True)
+        with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(head + b"\n" + body)
+        os.replace(temp, slot)
+    except OSError:
+        with suppress(OSError):
+            temp.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _digest(data: bytes) -> str:
+    return blake2b(data, digest_size=32).hexdigest()
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} in a cache file")
+
+
+# ----- packing long number lists ----------------------------------------------------------------
+
+
+def pack(value: Any) -> Any:
+    """A JSON value with each long list of floats (or of ints) replaced by {"$f8" or "$i8": base64}."""
+    if isinstance(value, dict):
+        return {k: pack(v) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    kinds = set(map(type, value))
+    if len(value) >= PACK_MIN and kinds == {float} and all(map(isfinite, value)):
+        return {"$f8": b2a_base64(array("d", value).tobytes(), newline=False).decode()}
+    if len(value) >= PACK_MIN and kinds == {int} and min(value) >= -(2**63) and max(value) < 2**63:
+        return {"$i8": b2a_base64(array("q", value).tobytes(), newline=False).decode()}
+    return [pack(v) for v in value] if kinds & {dict, list} else value
+
+
+def unpack(value: Any) -> Any:
+    """The inverse of pack; ValueError for a packed list that is not whole."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in _PACKED:
+            tag, text = next(iter(value.items()))
+            numbers = array(_PACKED[tag])
+            numbers.frombytes(a2b_base64(text, strict_mode=True))
+            if tag == "$f8" and not all(map(isfinite, numbers)):
+                raise ValueError("a packed number is not finite")
+            return numbers.tolist()
+        return {k: unpack(v) for k, v in value.items()}
+    if isinstance(value, list) and set(map(type, value)) & {dict, list}:
+        return [unpack(v) for v in value]
+    return value
+
+
+# ----- the knowledge base as JSON, checked against its type hints on the way back -----------------
+
+
+def encode(value: Any) -> Any:
+    """A frozen dataclass tree (tuples, frozensets, read-only mappings, text, numbers) as JSON values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("only mappings with text keys can be cached")
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [encode(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted(encode(v) for v in value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"a {type(value).__name__} cannot be cached")
+
+
+def decode(hint: Any, data: Any) -> Any:
+    """The value of type `hint` that encode() turned into `data`; TypeError or ValueError if it does not fit."""
+    return _decoder(hint)(data)
+
+
+@cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    origin, args = get_origin(hint), get_args(hint)
+    if hint in (str, bool, NoneType):
+        return _exact(hint)
+    if hint is int:
+        return _exact(int)
+    if hint is float:
+        return _number
+    if origin in (Union, UnionType):
+        return _union([_decoder(a) for a in args])
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+        return lambda data: tuple(map(item, _list(data)))
+    if origin is tuple:
+        items = [_decoder(a) for a in args]
+        return lambda data: tuple(f(d) for f, d in zip(items, _list(data, len(items)), strict=True))
+    if origin is frozenset:
+        item = _decoder(args[0])
+        return lambda data: frozenset(map(item, _list(data)))
+    if origin in (Mapping, dict) and args and args[0] is str:
+        value = _decoder(args[1])
+        wrap = MappingProxyType if origin is Mapping else dict
+        return lambda data: wrap({_exact(str)(k): value(v) for k, v in _dict(data).items()})
+    if is_dataclass(hint):
+        return _dataclass(hint)
+    raise TypeError(f"no cache format for {hint!r}")
+
+
+def _dataclass(cls: type) -> Callable[[Any], Any]:
+    hints = get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    if any(not f.init for f in fields(cls)):
+        raise TypeError(f"{cls.__name__} has fields set after construction")
+    decoders = [(name, _decoder(hints[name])) for name in names]
+
+    def build(data: Any) -> Any:
+        if set(_dict(data)) != set(names):
+            raise ValueError(f"{cls.__name__}: fields do not match")
+        return cls(**{name: decode_field(data[name]) for name, decode_field in decoders})
+
+    return build
+
+
+def _exact(kind: type) -> Callable[[Any], Any]:
+    def check(data: Any) -> Any:
+        if type(data) is not kind:
+            raise TypeError(f"expected {kind.__name__}, found {type(data).__name__}")
+        return data
+
+    return check
+
+
+def _number(data: Any) -> Any:
+    if type(data) not in (int, float) or not isfinite(data):
+        raise TypeError(f"expected a number, found {data!r}")
+    return data
+
+
+def _union(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def first_fit(data: Any) -> Any:
+        for option in options:
+            try:
+                return option(data)
+            except (TypeError, ValueError):
+                continue
+        raise TypeError("no type of the union fits")
+
+    return first_fit
+
+
+def _list(data: Any, length: int | None = None) -> list[Any]:
+    if not isinstance(data, list) or (length is not None and len(data) != length):
+        raise TypeError("expected a list" + (f" of {length}" if length is not None else ""))
+    return data
+
+
+def _dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TypeError("expected a mapping")
+    return data

@@ -1,0 +1,156 @@
+"""`advisor check`: every problem of a knowledge directory at once, errors and warnings.
+
+Errors are what the loader refuses (knowledge.validate). Warnings are knowledge-base bugs that load
+fine but make the bot answer the wrong thing, found by running the matcher over the knowledge base
+itself: an example question that another intent wins, near-identical examples in two intents, a
+keyword or example the matcher can draw nothing from, a template asking for a fact no value has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .knowledge import KnowledgeBase, Validation, fields, validate
+from .matcher import Matcher
+from .text import stems
+
+DUPLICATE_CUTOFF = 95  # fuzz.token_sort_ratio of two normalised examples, from 0 to 100
+_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, located by file, line and column (1-based; 0 = the whole file or directory)."""
+
+    severity: str  # "error" or "warning"
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def format(self) -> str:
+        """`path:line:column: severity: message`, as compilers and linters print them."""
+        where = f"{self.path}:{self.line}:{self.column or 1}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `advisor check` found, and the size of what it checked."""
+
+    problems: tuple[Problem, ...]
+    intents: int = 0
+    entities: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity == "warning" for p in self.problems)
+
+
+def check(path: str | Path | None = None) -> Report:
+    """Validate a knowledge directory (the shipped one by default) and look for overlaps.
+
+    The matcher's warnings need a knowledge base without errors; the others look at whatever loaded.
+    """
+    result = validate(path)
+    problems = [Problem("error", e.path, e.line, e.column, e.message) for e in result.errors]
+    kb = result.kb
+    if kb is None:
+        return Report(tuple(problems))
+    warnings = list(_templates(kb, result))
+    matcher = Matcher(kb) if not result.errors else None
+    if matcher is not None:
+        warnings += [*_never_fire(kb, result, matcher), *_won_by_another(kb, result, matcher)]
+    warnings += _near_duplicates(kb, result)
+    order = {intent.file: n for n, intent in enumerate(kb.intents)}
+    warnings.sort(key=lambda p: (order.get(p.path, len(order)), p.line, p.column))
+    entities = sum(len(e.values) for e in kb.entities.values())
+    return Report((*problems, *warnings), len(kb.intents), entities)
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "...")
+
+
+def _warn(result: Validation, message: str, *key: object) -> Problem:
+    path, line, column = result.where(*key)
+    return Problem("warning", path, line, column, message)
+
+
+def _templates(kb: KnowledgeBase, result: Validation) -> Iterator[Problem]:
+    """Slot templates and comparisons that ask for a fact no value of the entity has."""
+    for intent in kb.intents:
+        for n, slot in enumerate(intent.slots):
+            etype = kb.entities.get(slot.entity)
+            if etype is None:
+                continue  # an error already
+            known = {"name"} | {fact for value in etype.values for fact in value.facts}
+            for part, text in (("template", slot.template), ("missing", slot.missing)):
+                for name in sorted(fields(text) - known):
+                    message = (f"intent {intent.id!r}: the slot's {part} uses {{{name}}}, "
+                               f"which no value of {slot.entity!r} has")
+                    yield _warn(result, message, "intent", intent.id, "slots", n, part)
+            for label, fact in slot.compare:
+                if fact not in known:
+                    message = (f"intent {intent.id!r}: compare {_show(label)} uses the fact {fact!r}, "
+                               f"which no value of {slot.entity!r} has")
+                    yield _warn(result, message, "intent", intent.id, "slots", n, "compare", label)
+
+
+def _never_fire(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iterator[Problem]:
+    """Keywords and examples the matcher draws no feature from: only stop words, or no words at all."""
+    for intent in kb.intents:
+        for n, (group, _) in enumerate(intent.keywords):
+            for phrase in group:
+                if not matcher.analyse(phrase).features:
+                    message = f"intent {intent.id!r}: keyword {_show(phrase)} is only stop words: it never adds weight"
+                    yield _warn(result, message, "intent", intent.id, "keywords", n)
+        for n, example in enumerate(intent.examples):
+            if not matcher.analyse(example).features:
+                message = f"intent {intent.id!r}: example {_show(example)} is only stop words: it can never match"
+                yield _warn(result, message, "intent", intent.id, "examples", n)
+
+
+def _won_by_another(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iterator[Problem]:
+    """Example questions that the matcher gives to another intent."""
+    for intent in kb.intents:
+        for n, example in enumerate(intent.examples):
+            match = matcher.rank(example, limit=len(kb.intents))
+            best = match.best
+            if best is None or best.intent == intent.id:
+                continue
+            own = next((c.score for c in match.candidates if c.intent == intent.id), 0.0)
+            message = (f"intent {intent.id!r}: its example {_show(example)} is matched to {best.intent!r} "
+                       f"(score {best.score:g}, its own {own:g})")
+            yield _warn(result, message, "intent", intent.id, "examples", n)
+
+
+def _near_duplicates(kb: KnowledgeBase, result: Validation) -> list[Problem]:
+    """Pairs of examples of two different intents that read the same once case, punctuation, word
+    forms and word order are set aside. Compared in rapidfuzz, one example against all at a time."""
+    owners = [(intent.id, n) for intent in kb.intents for n in range(len(intent.examples))]
+    examples = [example for intent in kb.intents for example in intent.examples]
+    texts = [" ".join(stems(example)) for example in examples]
+    found = []
+    for a, text in enumerate(texts):
+        if not text:
+            continue
+        hits = process.extract(text, texts, scorer=fuzz.token_sort_ratio, processor=None,
+                                  score_cutoff=DUPLICATE_CUTOFF, limit=None)
+        for _, score, b in hits:
+            (first, n), (second, m) = owners[a], owners[b]
+            if b <= a or first == second:
+                continue
+            path, line, _ = result.where("intent", first, "examples", n)
+            message = (f"intents {first!r} and {second!r} have near-identical examples: {_show(examples[b])} "
+                       f"and {_show(examples[a])} ({Path(path).name}:{line}), similarity {score:.0f}%")
+            found.append(_warn(result, message, "intent", second, "examples", m))
+    return found
