@@ -21,6 +21,7 @@ from .text import Phrases, stem, words
 
 TYPO_MIN_LEN = 4
 LONG_WORD = 7
+SHORT_WORD = 4
 QUERY_IDF_POWER = 0.5
 CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
@@ -28,6 +29,7 @@ UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
+PRUNE_ROW = 256
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,10 @@ class Matcher:
         self._vocab_list = [w for w in counts if len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
 
     def correct(self, word: str) -> str | None:
-        """The knowledge base's word that a typed word most likely meant, or None if none is close."""
+        """The knowledge base's word that a typed word most likely meant, or None if none is close.
+
+        A typo keeps its first letter; a short word is only repaired for swapped letters ("waht"),
+        since one edit turns it into too many real words ("lose" -> "love")."""
         if word in self._vocab or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word in self._corrections:
@@ -126,7 +131,7 @@ class Matcher:
 
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        found = [f for f in found if f[0][0] == word[0]]
+        found = [f for f in found if f[0][0] == word[0] and (len(word) > SHORT_WORD or sorted(f[0]) == sorted(word))]
         best = min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
         if len(self._corrections) > 50_000:
             self._corrections.clear()
@@ -347,47 +352,62 @@ class Matcher:
                 total += w * weight
         return total
 
-    @staticmethod
-    def _bounds(rows: Sequence[tuple[dict[int, float], float]], vector: Sequence[tuple[str, float]],
-                top: dict[str, float]) -> tuple[list[int], list[float]] | None:
-        """The features, those that can add most to one intent first, and for each position the most
-        the features from there on can add to any intent; None if a weight is not positive."""
-        bounds = []
-        for f, w in vector:
-            if not w > 0:
-                return None
-            bounds.append(w * top.get(f, math.inf))
-        order = sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True)
-        rest = [0.0] * (len(order) + 1)
-        for k in range(len(order) - 1, -1, -1):
-            rest[k] = rest[k + 1] + bounds[order[k]]
-        return order, rest
-
     def _best(self, vector: Sequence[tuple[str, float]], limit: int) -> list[tuple[float, int]]:
         """The `limit` best (score, intent index) pairs scoring above 0, best first: what sorting every
-        intent's score gives, but an intent is scored only if it has one of the features that can add
-        most; the others are left out once all they could reach is below the current last place."""
+        intent's score gives, without adding most of them up when some rows are long (below PRUNE_ROW
+        postings a row, adding everything up is quicker). Rows are walked short and weighty first;
+        a few of the intents reached are scored, which gives a floor the last place reaches at least.
+        Once the rows left cannot together lift an unseen intent to that floor, they are only looked
+        up for the intents that may still reach it, and just those that may still enter are scored in
+        full (in _accumulate's order, so to the same bit)."""
         rows = self._rows(vector)
-        plan = self._bounds(rows, vector, self._top) if limit > 0 else None
-        if plan is None:
+        longest = max((len(row) for row, _ in rows), default=0)
+        if limit < 1 or longest <= PRUNE_ROW or not all(w > 0 for _, w in vector):
             scores = self._accumulate(vector)
             return sorted(((s, i) for i, s in scores.items() if s > 0), reverse=True)[:limit]
-        order, rest = plan
-        seen: set[int] = set()
+        top = self._top
+        bounds = [w * (top[f] if f in top else max(0.0, *row.values())) for (row, w), (f, _) in zip(rows, vector)]
+        order = sorted(range(len(rows)), key=lambda n: bounds[n] / (len(rows[n][0]) or 1), reverse=True)
+        left = sum(bounds)
+        partial: dict[int, float] = {}
+        get = partial.get
+        exact: dict[int, float] = {}
+        floor = 0.0
+        walked = 0
+        while walked < len(order) and left >= floor - PRUNE_SLACK:
+            row, w = rows[order[walked]]
+            for index, weight in row.items():
+                partial[index] = get(index, 0.0) + w * weight
+            left -= bounds[order[walked]]
+            walked += 1
+            if len(partial) >= limit and left >= floor - PRUNE_SLACK:
+                for index in heapq.nlargest(2 * limit, partial, key=partial.__getitem__):
+                    if index not in exact:
+                        exact[index] = self._score(rows, index)
+                ranked = heapq.nlargest(limit, (s for s in exact.values() if s > 0))
+                if len(ranked) == limit:
+                    floor = max(floor, ranked[-1])
+        later = sorted(order[walked:], key=bounds.__getitem__, reverse=True)
+        left = sum(bounds[n] for n in later)
+        for n in later:
+            partial = {i: p for i, p in partial.items() if p + left >= floor - PRUNE_SLACK}
+            left -= bounds[n]
+            row, w = rows[n]
+            look = row.get
+            partial = {i: p + w * look(i, 0.0) for i, p in partial.items()}
+        hopeful = [(-p, i) for i, p in partial.items() if p >= floor - PRUNE_SLACK]
+        heapq.heapify(hopeful)
         best: list[tuple[float, int]] = []
-        for k, n in enumerate(order):
-            floor = best[0][0] if len(best) == limit else 0.0
-            if rest[k] <= 0.0 or rest[k] < floor - PRUNE_SLACK:
+        while hopeful:
+            bound, index = heapq.heappop(hopeful)
+            if len(best) == limit and -bound + PRUNE_SLACK < best[0][0]:
                 break
-            for index in rows[n][0]:
-                if index not in seen:
-                    seen.add(index)
-                    score = self._score(rows, index)
-                    if score > 0:
-                        if len(best) < limit:
-                            heapq.heappush(best, (score, index))
-                        elif (score, index) > best[0]:
-                            heapq.heapreplace(best, (score, index))
+            score = exact[index] if index in exact else self._score(rows, index)
+            if score > 0:
+                if len(best) < limit:
+                    heapq.heappush(best, (score, index))
+                elif (score, index) > best[0]:
+                    heapq.heapreplace(best, (score, index))
         return sorted(best, reverse=True)
 
     def _rival(
