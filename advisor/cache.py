@@ -2,9 +2,10 @@
 
 Loading a knowledge base parses every YAML file, and compiling its matcher fits weights over every
 example question. Both depend only on the files' bytes and on this program's code, so the result is
-stored in $XDG_CACHE_HOME/advisor (default ~/.cache/advisor), one file per knowledge directory,
-under a key made of the directory's path, its files' bytes and the package's source, and read back
-on the next start. Any change to a knowledge file or to the program gives another key.
+stored in $XDG_CACHE_HOME/advisor (default ~/.cache/advisor), one file per knowledge directory
+(the KEEP most recent), under a key made of the directory's path, its files' bytes and the
+package's source, and read back on the next start. Any change to a knowledge file or to the
+program gives another key.
 
 The file is JSON, never pickle: reading it runs no code. Long lists of numbers are packed as base64
 arrays, a digest covers the whole body and every value is checked on the way in: a file that is
@@ -39,6 +40,7 @@ except ImportError:  # pragma: no cover - another Python implementation
 
 FORMAT = 1
 PACK_MIN = 8
+KEEP = 32  # cache files kept (one per knowledge directory); the least recently used go first
 _PACKED = {"$f8": "d", "$i8": "q"}
 
 
@@ -117,9 +119,12 @@ def read(slot: Path, key: str) -> tuple[KnowledgeBase, Matcher] | None:
             return None
         content = json.loads(body, parse_constant=_no_constant)
         kb = decode(KnowledgeBase, content["kb"])
-        return kb, Matcher.from_state(kb, unpack(content["matcher"]))
+        found = kb, Matcher.from_state(kb, unpack(content["matcher"]))
     except Exception:  # a damaged cache file may fail in any way; it is never more than a miss
         return None
+    with suppress(OSError):
+        os.utime(slot)  # recently used: the last to be pruned
+    return found
 
 
 def write(slot: Path, key: str, kb: KnowledgeBase, matcher: Matcher) -> bool:
@@ -141,7 +146,17 @@ def write(slot: Path, key: str, kb: KnowledgeBase, matcher: Matcher) -> bool:
         with suppress(OSError):
             temp.unlink(missing_ok=True)
         return False
+    _prune(slot.parent)
     return True
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP most recently used cache files: knowledge directories come and go (tests make
+    temporary ones), and each leaves its file behind."""
+    with suppress(OSError):
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP:]:
+            old.unlink(missing_ok=True)
 
 
 def _digest(data: bytes) -> str:

@@ -19,6 +19,7 @@ from .matcher import Matcher
 from .text import stems
 
 DUPLICATE_CUTOFF = 95  # fuzz.token_sort_ratio of two normalised examples, from 0 to 100
+TOP = 5  # candidates looked at per example: its closest rivals
 _SHOWN = 60
 
 
@@ -123,32 +124,35 @@ def _won_by_another(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> 
     """Example questions that the matcher gives to another intent."""
     for intent in kb.intents:
         for n, example in enumerate(intent.examples):
-            match = matcher.rank(example, limit=len(kb.intents))
+            match = matcher.rank(example, limit=TOP)
             best = match.best
             if best is None or best.intent == intent.id:
                 continue
-            own = next((c.score for c in match.candidates if c.intent == intent.id), 0.0)
+            own = next((f"its own {c.score:g}" for c in match.candidates if c.intent == intent.id), "")
             message = (f"intent {intent.id!r}: its example {_show(example)} is matched to {best.intent!r} "
-                       f"(score {best.score:g}, its own {own:g})")
+                       f"(score {best.score:g}, {own or f'its own not in the top {TOP}'})")
             yield _warn(result, message, "intent", intent.id, "examples", n)
 
 
 def _near_duplicates(kb: KnowledgeBase, result: Validation) -> list[Problem]:
     """Pairs of examples of two different intents that read the same once case, punctuation, word
-    forms and word order are set aside. Compared in rapidfuzz, one example against all at a time."""
+    forms and word order are set aside. Compared in rapidfuzz, one example against all at a time;
+    each example's TOP closest only, so that a knowledge base of look-alikes cannot flood the report."""
     owners = [(intent.id, n) for intent in kb.intents for n in range(len(intent.examples))]
     examples = [example for intent in kb.intents for example in intent.examples]
     texts = [" ".join(stems(example)) for example in examples]
-    found = []
-    for a, text in enumerate(texts):
+    found, seen = [], set()
+    for index, text in enumerate(texts):
         if not text:
             continue
         hits = process.extract(text, texts, scorer=fuzz.token_sort_ratio, processor=None,
-                                  score_cutoff=DUPLICATE_CUTOFF, limit=None)
-        for _, score, b in hits:
+                               score_cutoff=DUPLICATE_CUTOFF, limit=TOP + 1)
+        for _, score, other in hits:
+            a, b = min(index, other), max(index, other)
             (first, n), (second, m) = owners[a], owners[b]
-            if b <= a or first == second:
+            if first == second or (a, b) in seen:
                 continue
+            seen.add((a, b))
             path, line, _ = result.where("intent", first, "examples", n)
             message = (f"intents {first!r} and {second!r} have near-identical examples: {_show(examples[b])} "
                        f"and {_show(examples[a])} ({Path(path).name}:{line}), similarity {score:.0f}%")

@@ -94,6 +94,7 @@ class Matcher:
         self._alias_len = max((len(k) for k in self._aliases), default=0)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
+        self._content: dict[str, tuple[str, ...]] = {}
         self._compile(seed)
 
     # ----- analysis -------------------------------------------------------------------------
@@ -158,9 +159,16 @@ class Matcher:
         return replace(analysis, entity_only=bool(mentions) and not rest, named=named)
 
     def content_words(self, text: str) -> list[str]:
-        """The stems of a text that carry meaning: typos repaired, stop words left out."""
-        stems = (stem(self.correct(w) or w) for w in words(text))
-        return [s for s in self._synonyms.apply(stems) if s not in self._stop]
+        """The stems of a text that carry meaning: typos repaired, stop words left out (remembered,
+        since the dialogue compares every line with the same follow-up phrases and options)."""
+        known = self._content.get(text)
+        if known is None:
+            stems = (stem(self.correct(w) or w) for w in words(text))
+            known = tuple(s for s in self._synonyms.apply(stems) if s not in self._stop)
+            if len(self._content) > 50_000:
+                self._content.clear()
+            self._content[text] = known
+        return list(known)
 
     def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str], dict[str, str]]:
         """Entity values named in the text (longest alias first), the content words outside them,
@@ -220,7 +228,7 @@ class Matcher:
         for index, intent in enumerate(intents):
             for example in intent.examples:
                 samples.append((self._example_analysis(example).features, index))
-        df: Counter[str] = Counter(f for feats, _ in samples for f in set(feats))
+        df: Counter[str] = Counter(f for feats, _ in samples for f in sorted(set(feats)))
         keyword_feats: list[dict[str, float]] = []
         for intent in intents:
             kw: dict[str, float] = {}
@@ -236,7 +244,7 @@ class Matcher:
         per_intent: list[Counter[str]] = [Counter() for _ in intents]
         sizes = Counter(index for _, index in samples)
         for feats, index in samples:
-            per_intent[index].update(set(feats))
+            per_intent[index].update(sorted(set(feats)))
         table: dict[str, dict[int, float]] = defaultdict(dict)
         for index, counts in enumerate(per_intent):
             size = sizes[index] or 1
@@ -527,6 +535,7 @@ class Matcher:
         matcher._vocab_list = texts(state["vocab_list"])
         matcher._stems = set(texts(state["stems"]))
         matcher._corrections = {}
+        matcher._content = {}
         features, idf = cls._pairs([state["idf"]])[0]
         matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
