@@ -65,7 +65,10 @@ def _reflow(text: str) -> str:
     out: list[str] = []
     for line in text.split("\n"):
         joinable = line.strip() and not _MARKER.match(line) and not _TABLE_ROW.search(line.strip())
-        if joinable and out and out[-1].strip() and not out[-1].rstrip().endswith(":"):
+        previous = out[-1] if out else ""
+        # a bullet takes only its indented continuation lines; a paragraph takes any plain line
+        continues = line.startswith(" ") if _MARKER.match(previous) else True
+        if joinable and continues and previous.strip() and not previous.rstrip().endswith(":"):
             out[-1] = f"{out[-1].rstrip()} {line.strip()}"
         else:
             out.append(line)

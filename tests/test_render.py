@@ -90,3 +90,8 @@ def test_real_reply_renders(advisor: Advisor):
 def test_use_color_honours_no_color(monkeypatch, env, flag, expected):
     monkeypatch.setenv("NO_COLOR", env)
     assert render.use_color(flag) is expected
+
+
+def test_a_plain_line_after_a_list_item_is_not_swallowed_by_it():
+    text = render.plain(FakeReply("Which one?\n1. Salaries\n2. Career stages\nAnswer with a number."), width=80)
+    assert text.splitlines()[-1] == "Answer with a number."
