@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from advisor import cli
 from advisor.check import Problem, check
 
@@ -113,8 +111,6 @@ def test_the_shipped_knowledge_base_has_no_errors():
     assert report.intents >= 30 and report.entities >= 30
 
 
-@pytest.mark.xfail(strict=True, reason="open: stop-word keywords ('kinds', 'meaning') and an example of "
-                   "skill_mlops that skills_overview wins; see `advisor check`")
 def test_the_shipped_knowledge_base_has_no_warnings():
     assert [p.format() for p in check().problems] == []
 
