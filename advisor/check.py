@@ -125,10 +125,10 @@ def _won_by_another(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> 
     """Example questions that the matcher gives to another intent."""
     for intent in kb.intents:
         for n, example in enumerate(intent.examples):
-            match = matcher.rank(example, limit=TOP)
-            best = match.best
+            best = matcher.rank(example, limit=1).best  # the matcher prunes hard for the best alone
             if best is None or best.intent == intent.id:
                 continue
+            match = matcher.rank(example, limit=TOP)
             own = next((f"its own {c.score:g}" for c in match.candidates if c.intent == intent.id), "")
             message = (f"intent {intent.id!r}: its example {_show(example)} is matched to {best.intent!r} "
                        f"(score {best.score:g}, {own or f'its own not in the top {TOP}'})")

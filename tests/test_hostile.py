@@ -188,7 +188,7 @@ def test_a_mutated_knowledge_file_loads_or_is_refused_with_a_location(case):
         except KnowledgeError as exc:
             assert exc.path == str(root) or exc.path.startswith(f"{root}/"), str(exc)
             assert exc.line >= 1 or exc.path == str(root), str(exc)  # only the whole base has no line
-            assert re.match(r"^.+?(:\d+:\d+)?: \S", str(exc)), str(exc)
+            assert str(exc).startswith(f"{exc.path}:{exc.line}:{exc.column}: " if exc.line else f"{exc.path}: ")
             event("refused with a location" if exc.line else "refused: " + exc.message.split(":")[0])
             report = check(root)
             assert report.errors and report.problems[0].message in exc.message

@@ -46,9 +46,10 @@ def _files(tmp: Path) -> dict[str, Path]:
         "300 MB (sparse)": ("huge.yaml", None),
         "nesting 10,000 deep": ("deep.yaml", "- " * 10_000 + "x\n"),
         "1.9 MB answer on one line": ("long.yaml", valid.replace("Hi.", "word " * ((MAX_FILE_BYTES - 200) // 5))),
-        "1.9 MB of intents (7,000)": ("many.yaml", "intents:\n" + "".join(
+        # no stop words, and every example shares its words with every other intent: the matcher's worst
+        "1.9 MB of look-alike intents (18,000)": ("many.yaml", "intents:\n" + "".join(
             f"  - id: i{n}\n    examples: [how do I do thing {n}, what about item {n} today]\n"
-            f"    answer: Answer {n}.\n" for n in range(7_000))),
+            f"    answer: Answer {n}.\n" for n in range(18_000))),
     }
     paths = {}
     for name, (file, text) in made.items():
@@ -60,7 +61,8 @@ def _files(tmp: Path) -> dict[str, Path]:
             path.write_text(text, encoding="utf-8")
         paths[name] = path
     for path in sorted((TESTS / "data" / "hostile").glob("*.yaml")):
-        paths[f"hostile/{path.name}"] = path
+        if path.name != "expected.yaml":
+            paths[f"hostile/{path.name}"] = path
     return paths
 
 
@@ -98,7 +100,7 @@ def main() -> None:
         print(f"\n{'load (refused or loaded)':<40} {'median ms':>9} {'max ms':>9}")
         for name, path in files.items():
             print(_row(name, _time(lambda path=path: attempt(path), max(3, args.runs // 4))))
-        many = files["1.9 MB of intents (7,000)"]
+        many = files["1.9 MB of look-alike intents (18,000)"]
         print(f"\n{'the largest knowledge base, once':<40} {'ms':>9}")
         print(_row("Advisor() (load + compile)", _time(lambda: Advisor(many), 1)))
         print(_row("advisor check", _time(lambda: check(many), 1)))
