@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .knowledge import EntityValue, Intent, KnowledgeBase, Slot
 from .matcher import Match
+from .text import TEMPLATE_FIELD
 
-_FIELD = re.compile(r"\{(\w+)\}")
 ALIGN_WIDTH = 79  # compared facts line up when every row fits an 80-column terminal
 
 
@@ -101,9 +100,9 @@ def shown(score: float) -> float:
 def fill(template: str, value: EntityValue) -> str | None:
     """Fill {name} and {fact} fields from an entity value; None if a fact is missing."""
     facts = {"name": value.name, **value.facts}
-    if any(f not in facts for f in _FIELD.findall(template)):
+    if any(f not in facts for f in TEMPLATE_FIELD.findall(template)):
         return None
-    return _FIELD.sub(lambda m: facts[m.group(1)], template)
+    return TEMPLATE_FIELD.sub(lambda m: facts[m.group(1)], template)
 
 
 def _rows(cells: Sequence[tuple[str, str]]) -> list[str]:

@@ -8,18 +8,16 @@ that the dialogue calls turn by turn; reading a free answer (numbers, words) is 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .text import words
+from .text import TEMPLATE_FIELD, words
 
 if TYPE_CHECKING:
     from .knowledge import EntityType, EntityValue
 
-_FIELD = re.compile(r"\{(\w+)\}")
 _KEYS = ("intent", "outcome", "source", "intro", "questions", "result", "tie", "leave", "left", "retry")
 _REQUIRED = ("intent", "outcome", "intro", "questions", "result")
 MAX_OPTIONS = 9
@@ -140,7 +138,7 @@ def _reasons(interview: Interview, picks: Sequence[int], value: str) -> str:
 
 def _fill(template: str, value: EntityValue, answers: str) -> str:
     facts = {"name": value.name, "answers": answers, **value.facts}
-    return _FIELD.sub(lambda m: facts.get(m.group(1), ""), template).strip()
+    return TEMPLATE_FIELD.sub(lambda m: facts.get(m.group(1), ""), template).strip()
 
 
 # ----------------------------------------------------------------------------- reading the format
@@ -171,7 +169,7 @@ def parse(
     result_text = check.text(node, "result", "interview")
     if etype is not None:
         known = {"name", "answers"} | {fact for v in etype.values for fact in v.facts}
-        unknown = sorted(set(_FIELD.findall(result_text)) - known)
+        unknown = sorted(set(TEMPLATE_FIELD.findall(result_text)) - known)
         if unknown:
             check.fail(node, "result", f"interview: 'result' uses {{{unknown[0]}}}, which no {outcome!r} value has")
             ok = False

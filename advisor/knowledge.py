@@ -24,11 +24,11 @@ from .followups import FollowUp
 from .followups import parse as parse_follow_ups
 from .interview import Interview
 from .interview import parse as parse_interview
+from .text import TEMPLATE_FIELD
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 30
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_FIELD = re.compile(r"\{(\w+)\}")
 _SHOWN = 60  # characters of a key or id quoted in a message
 
 try:
@@ -692,4 +692,4 @@ def _slot(check: _Checker, node: Any, where: Position, what: str) -> Slot | None
 
 def fields(template: str) -> set[str]:
     """The {fact} names a template uses."""
-    return set(_FIELD.findall(template))
+    return set(TEMPLATE_FIELD.findall(template))
