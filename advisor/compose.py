@@ -177,7 +177,7 @@ def clarify(options: Sequence[Intent], score: float, why: Explanation | None) ->
 
 def fallback(suggestions: Sequence[Intent], score: float, why: Explanation | None, lead: str) -> Reply:
     """Say plainly that there is no answer, and offer up to three nearby topics."""
-    text = lead
+    text = lead.strip()
     if suggestions:
         text += "\n\nNearby topics I can answer:\n" + "\n".join(f"- {s.title}" for s in suggestions[:3])
     return Reply(text, "fallback", None, shown(score), (), why, tuple(s.id for s in suggestions[:3]))

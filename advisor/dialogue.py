@@ -178,7 +178,11 @@ class Chat:
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
         floor, margin = self.kb.settings.min_coverage, self.kb.settings.clarify_margin
-        return [c for c in match.candidates if c.coverage >= floor and best.score - c.score < margin]
+        return [
+            c
+            for c in match.candidates
+            if c.coverage >= floor and best.score - c.score < margin and self.kb.intent(c.intent).kind != "decline"
+        ]
 
     def _respond(self, match: Match) -> Reply:
         best = self._best(match)
@@ -190,6 +194,8 @@ class Chat:
                 return self._answer(last, match, follow=True)
         if weak:
             return self._fallback(match)
+        if self.kb.intent(best.intent).kind == "decline":
+            return self._fallback(match, best.intent)
         close = self._close(match, best)
         if len(close) > 1 and not mentions:
             fits = [c for c in close if {s.entity for s in self.kb.intent(c.intent).slots} & set(self.context.entities)]
@@ -260,11 +266,14 @@ class Chat:
         self.context = replace(self.context, shown=(*shown, part), options=(), asked=None)
         return compose.said(last, text, 100.0, why)
 
-    def _fallback(self, match: Match) -> Reply:
+    def _fallback(self, match: Match, decline: str | None = None) -> Reply:
+        """No answer: the decline intent's own line when one won, else a plain one; nearby topics after it."""
         suggestions = [self.kb.intent(c.intent) for c in match.candidates if c.score >= SUGGEST_FLOOR]
         suggestions = [s for s in suggestions if s.kind == "answer"]
-        lead = "I don't have an answer to that in my knowledge base."
-        reply = compose.fallback(suggestions, match.best.score if match.best else 0.0, compose.explain(match), lead)
+        lead = self.kb.intent(decline).answer if decline else "I don't have an answer to that in my knowledge base."
+        note = f"declined: {decline} is a topic the knowledge base does not answer" if decline else ""
+        why = compose.explain(match, decline, note)
+        reply = compose.fallback(suggestions, match.best.score if match.best else 0.0, why, lead)
         self.context = replace(self.context, options=reply.options, asked=match)
         return reply
 

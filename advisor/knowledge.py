@@ -28,6 +28,9 @@ from .text import TEMPLATE_FIELD
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 30
+# answer: a topic the bot answers; smalltalk: greetings and the like; decline: questions near the topics
+# that the bot must not answer (its answer is the reply's opening line), as Rasa's out_of_scope intent.
+INTENT_KINDS = ("answer", "smalltalk", "decline")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SHOWN = 60  # characters of a key or id quoted in a message
 
@@ -576,8 +579,8 @@ class _Builder:
         if intent_id and not valid_id:
             check.fail(node, "id", f"{what}: ids use letters, digits and _")
         kind = check.text(node, "kind", what, "answer")
-        if kind not in ("answer", "smalltalk"):
-            check.fail(node, "kind", f"{what}: kind must be 'answer' or 'smalltalk'")
+        if kind not in INTENT_KINDS:
+            check.fail(node, "kind", f"{what}: kind must be 'answer', 'smalltalk' or 'decline'")
         examples = check.texts(node, "examples", what)
         keywords = _keywords(check, node, what)
         misspelt = node.dropped or any(key not in _INTENT_KEYS for key in node)  # examples under a bad key?
@@ -605,7 +608,7 @@ class _Builder:
             id=intent_id,
             title=check.text(node, "title", what, intent_id.replace("_", " ").capitalize()),
             topic=check.text(node, "topic", what, stem.replace("_", " ").capitalize()),
-            kind=kind if kind in ("answer", "smalltalk") else "answer",
+            kind=kind if kind in INTENT_KINDS else "answer",
             source=check.text(node, "source", what),
             examples=tuple(text for text, _ in examples),
             keywords=tuple((group, weight) for group, weight, _ in keywords),

@@ -256,12 +256,14 @@ class Matcher:
                 table[f][index] = v / norm
         self._table = table
         self._intent_ids = [i.id for i in intents]
-        self._refine(samples, seed)
+        self._refine([(f, i) for f, i in samples if intents[i].kind != "decline"], seed)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
-        """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it."""
+        """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
+        and lower the rival's. Decline intents' examples are left out: they are a mixed bag of what the
+        bot must not answer, and sharpening on them takes weight from the intents that answer."""
         import random
 
         rng = random.Random(seed)

@@ -90,7 +90,7 @@ BROKEN_ERRORS = [
     ("a.yaml", 3, 5, "intent 'hello': unknown key 'exmaples' (did you mean 'examples'?)"),
     ("a.yaml", 5, 9, "intent 'bad id': ids use letters, digits and _"),
     ("a.yaml", 8, 5, "intent 'salary': 'answer' is missing or empty"),
-    ("a.yaml", 10, 11, "intent 'salary': kind must be 'answer' or 'smalltalk'"),
+    ("a.yaml", 10, 11, "intent 'salary': kind must be 'answer', 'smalltalk' or 'decline'"),
     ("a.yaml", 13, 17, "intent 'salary': slot entity 'cty' is not defined (did you mean 'city'?)"),
     ("b.yaml", 4, 28, "entity type 'city' value 'paris': 'facts' must be a mapping"),
     ("b.yaml", 6, 9, "intent id 'hello' is already used in a.yaml:2"),

@@ -33,7 +33,7 @@ def test_every_answer_intent_has_title_answer_and_source(advisor):
         if intent.kind == "answer":
             assert intent.source, f"{intent.id}: an answer must name the section it comes from"
         else:
-            assert intent.kind == "smalltalk", intent.id
+            assert intent.kind in ("smalltalk", "decline"), intent.id
 
 
 def test_intent_ids_are_unique(advisor):
@@ -180,7 +180,7 @@ BROKEN: dict[str, tuple[dict[str, str | bytes], str, int, int, str]] = {
     ),
     "bad intent kind": (
         {"a.yaml": VALID + "    kind: chitchat\n"},
-        "a.yaml", 5, 0, "kind must be 'answer' or 'smalltalk'",
+        "a.yaml", 5, 0, "kind must be 'answer', 'smalltalk' or 'decline'",
     ),
 }
 

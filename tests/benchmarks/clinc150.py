@@ -22,10 +22,12 @@ from advisor.matcher import Matcher
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "clinc150" / "data_full_trainval.json"
 MIN_OOS_RECALL = 0.453
+DECLINE = "out_of_scope"
 
 
-def write_kb(train: list[list[str]], folder: Path) -> None:
-    """One intent per CLINC label, its training questions as examples; no hand-written keywords."""
+def write_kb(train: list[list[str]], oos_train: list[list[str]], folder: Path) -> None:
+    """One intent per CLINC label, its training questions as examples; no hand-written keywords.
+    The out-of-scope training questions become one `decline` intent (as Rasa's out_of_scope intent)."""
     by_intent: dict[str, list[str]] = {}
     for query, label in train:
         by_intent.setdefault(label, []).append(query)
@@ -33,14 +35,19 @@ def write_kb(train: list[list[str]], folder: Path) -> None:
         {"id": label, "answer": f"({label})", "source": "CLINC150", "examples": examples}
         for label, examples in sorted(by_intent.items())
     ]
+    if oos_train:
+        examples = [query for query, _ in oos_train]
+        intents.append({"id": DECLINE, "kind": "decline", "answer": "(out of scope)", "examples": examples})
     (folder / "intents.yaml").write_text(yaml.safe_dump({"intents": intents}, allow_unicode=True), encoding="utf-8")
 
 
 def top(matcher: Matcher, queries: list[str]) -> list[tuple[str | None, float]]:
+    """The best intent and its score per query; a query the decline intent wins scores -1 (declined at
+    any threshold)."""
     out = []
     for q in queries:
         best = matcher.rank(q, limit=1).best
-        out.append((best.intent, best.score) if best else (None, 0.0))
+        out.append((None, -1.0) if best is None or best.intent == DECLINE else (best.intent, best.score))
     return out
 
 
@@ -70,7 +77,7 @@ def main() -> None:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        write_kb(data["train"], Path(tmp))
+        write_kb(data["train"], data.get("oos_train", []), Path(tmp))
         matcher = Matcher(load(tmp))
     build_s = time.perf_counter() - started
 
