@@ -33,7 +33,10 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    clearly ends it and is answered, with the interview's `left` text as a notice; anything else (a
    follow-up phrase too) repeats the question. The result becomes the topic, with the recommended value remembered.
 9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
-Candidates whose coverage is under the settings' `min_coverage` are passed over.
+Candidates whose coverage is under the settings' `min_coverage` are passed over. Among candidates
+within the clarify margin, one whose idf-weighted coverage is clearly the highest is answered without
+asking ("english skills" is about English, not skills in general); a `decline` intent that wins
+gives a fallback with its own opening line.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ from .text import MAX_INPUT_CHARS, clean, truncate, words
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
 SUGGEST_FLOOR = 8.0
+FULL_SCORE = 100.0
+# close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
+SPECIFIC_MARGIN = 0.05
 PICK_MAX_WORDS = 4
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
@@ -168,20 +174,27 @@ class Chat:
 
     # ----- ranking decisions -----------------------------------------------------------------
 
+    def _covered(self, candidate: Candidate) -> bool:
+        """Enough of the question speaks for the candidate: the settings' `min_coverage`, less in
+        proportion for a score above that of a typical example (100): "many thanks" is thanks. A decline
+        intent needs none: declining does not pass anything off as an answer."""
+        if self.kb.intent(candidate.intent).kind == "decline":
+            return True
+        return candidate.coverage >= self.kb.settings.min_coverage * min(1.0, FULL_SCORE / max(candidate.score, 1.0))
+
     def _best(self, match: Match) -> Candidate | None:
-        floor = self.kb.settings.min_coverage
-        return next((c for c in match.candidates if c.coverage >= floor), None)
+        return next((c for c in match.candidates if self._covered(c)), None)
 
     def _weak(self, best: Candidate | None) -> bool:
         return best is None or best.score < self.kb.settings.answer_threshold
 
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
-        floor, margin = self.kb.settings.min_coverage, self.kb.settings.clarify_margin
+        margin = self.kb.settings.clarify_margin
         return [
             c
             for c in match.candidates
-            if c.coverage >= floor and best.score - c.score < margin and self.kb.intent(c.intent).kind != "decline"
+            if self._covered(c) and best.score - c.score < margin and self.kb.intent(c.intent).kind != "decline"
         ]
 
     def _respond(self, match: Match) -> Reply:
@@ -197,6 +210,10 @@ class Chat:
         if self.kb.intent(best.intent).kind == "decline":
             return self._fallback(match, best.intent)
         close = self._close(match, best)
+        if len(close) > 1:
+            first, second = sorted(close, key=lambda c: -c.weighted_coverage)[:2]
+            if first.weighted_coverage - second.weighted_coverage >= SPECIFIC_MARGIN:
+                close, best = [first], first
         if len(close) > 1 and not mentions:
             fits = [c for c in close if {s.entity for s in self.kb.intent(c.intent).slots} & set(self.context.entities)]
             close = fits if len(fits) == 1 else close

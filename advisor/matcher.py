@@ -25,6 +25,7 @@ SHORT_WORD = 4
 QUERY_IDF_POWER = 0.5
 CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
+COMMON_MIN_INTENTS = 4
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
@@ -56,13 +57,15 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One intent's score for a question (100 = as close as a typical example; may exceed 100),
-    with the points each feature brought."""
+    """One intent's score for a question (100 = as close as a typical example; may exceed 100), the
+    points each feature brought, and the share of the question's content words that speak for it:
+    counted, and weighted by how specific each word is (a rare word weighs more than a common one)."""
 
     intent: str
     score: float
     evidence: tuple[tuple[str, float], ...]
     coverage: float = 1.0
+    weighted_coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -256,9 +259,19 @@ class Matcher:
                 table[f][index] = v / norm
         self._table = table
         self._intent_ids = [i.id for i in intents]
+        self._common = self._common_words(samples)
         self._refine([(f, i) for f, i in samples if intents[i].kind != "decline"], seed)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
+
+    def _common_words(self, samples: list[tuple[tuple[str, ...], int]]) -> frozenset[str]:
+        """Words in the examples of at least half the answering intents (and of COMMON_MIN_INTENTS):
+        nearly every topic uses them ("ml", "engineer"), so they say nothing about whether a question fits."""
+        answering = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "answer"}
+        pairs = {(f, index) for feats, index in samples if index in answering for f in feats}
+        spread = Counter(f for f, _ in pairs if " " not in f and not f.startswith("@"))
+        least = max(COMMON_MIN_INTENTS, len(answering) / 2)
+        return frozenset(f for f, n in spread.items() if n >= least)
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
@@ -332,20 +345,27 @@ class Matcher:
             evidence = [(f, self._scale * w * self._table[f].get(index, 0.0)) for f, w in vector]
             evidence = sorted(((f, round(p, 1)) for f, p in evidence if abs(p) >= 0.05), key=lambda e: -abs(e[1]))
             coverage = self._coverage(analysis, evidence, self.kb.intents[index].kind == "smalltalk")
-            candidate = Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence), coverage)
+            candidate = Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence), *coverage)
             candidates.append(candidate)
         return Match(analysis, tuple(candidates))
 
-    def _coverage(self, analysis: Analysis, evidence: Sequence[tuple[str, float]], smalltalk: bool) -> float:
-        """The share of the question's content words that speak for an intent: a question that
-        shares one word with an intent and says three others is not about it. Only small talk
-        ("what can you do") is answered without a single content word."""
-        content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
-        if not content:
-            return 1.0 if smalltalk or analysis.mentions else 0.0
+    def _coverage(
+        self, analysis: Analysis, evidence: Sequence[tuple[str, float]], smalltalk: bool
+    ) -> tuple[float, float]:
+        """The share of the question's content words that speak for an intent, counted and weighted by
+        idf: a question that shares one word with an intent and says three others is not about it.
+        Only small talk ("what can you do") is answered without a single content word. A common word
+        (see _common_words) counts only when it speaks for the intent; an unknown word weighs as
+        much as the rarest known one."""
         support = {f for f, points in evidence if points > 0}
-        covered = sum(1 for f in content if f in support or f"@{analysis.named.get(f)}" in support)
-        return covered / len(content)
+        content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
+        content = [f for f in content if f in support or f not in self._common]
+        if not content:
+            return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
+        covered = [f in support or f"@{analysis.named.get(f)}" in support for f in content]
+        weights = [self._idf.get(f, self._unknown_idf) for f in content]
+        weighted = sum(w for w, c in zip(weights, covered) if c) / sum(weights)
+        return sum(covered) / len(content), weighted
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 
@@ -501,6 +521,7 @@ class Matcher:
             "stems": sorted(self._stems),
             "idf": [list(self._idf), list(self._idf.values())],
             "unknown_idf": self._unknown_idf,
+            "common": sorted(self._common),
             "table": [
                 list(table),
                 [len(row) for row in table.values()],
@@ -540,6 +561,7 @@ class Matcher:
         matcher._content = {}
         features, idf = cls._pairs([state["idf"]])[0]
         matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
+        matcher._common = frozenset(texts(state["common"]))
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
         matcher._intent_ids = texts(state["intent_ids"])
         if matcher._intent_ids != [i.id for i in kb.intents]:
