@@ -1,8 +1,7 @@
 """`python -m advisor`."""
 
-import sys
 
-from advisor.cli import main
+from advisor.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

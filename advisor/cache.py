@@ -16,6 +16,7 @@ means no cache.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -114,6 +115,8 @@ def read(slot: Path, key: str) -> tuple[KnowledgeBase, Matcher] | None:
     except OSError:
         return None
     head, _, body = data.partition(b"\n")
+    collecting = gc.isenabled()
+    gc.disable()  # the tens of thousands of objects built here would set off the cycle collector again and again
     try:
         if json.loads(head) != {"format": FORMAT, "key": key, "digest": _digest(body)}:
             return None
@@ -122,6 +125,9 @@ def read(slot: Path, key: str) -> tuple[KnowledgeBase, Matcher] | None:
         found = kb, Matcher.from_state(kb, unpack(content["matcher"]))
     except Exception:  # a damaged cache file may fail in any way; it is never more than a miss
         return None
+    finally:
+        if collecting:
+            gc.enable()
     with suppress(OSError):
         os.utime(slot)  # recently used: the last to be pruned
     return found

@@ -7,7 +7,6 @@ that the dialogue calls turn by turn; reading a free answer (numbers, words) is 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -190,6 +189,8 @@ def parse(
 
 
 def _undefined(check: Any, node: Any, key: str, message: str, name: str, known: Collection[str]) -> bool:
+    import difflib  # only a broken file needs it
+
     close = difflib.get_close_matches(name, list(known), n=1)
     check.fail(node, key, message + (f" (did you mean {close[0]!r}?)" if close else ""))
     return False
@@ -225,6 +226,8 @@ def _option(check: Any, node: Any, where: tuple[int, int], what: str, ids: set[s
         return None
     for value in raw:
         if ids is not None and value not in ids:
+            import difflib
+
             close = difflib.get_close_matches(str(value), sorted(ids), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (valid: {', '.join(sorted(ids))})"
             check.fail(raw, value, f"{what}: {value!r} is not a value of the outcome type{hint}", at_key=True)

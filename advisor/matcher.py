@@ -116,6 +116,12 @@ class Matcher:
         for alias, canon in kb.synonyms.items():
             counts.update(words(alias))
             counts.update(words(canon))
+        for follow_up in kb.follow_ups.values():
+            counts.update(w for phrase in follow_up.phrases for w in words(phrase))
+        if kb.interview is not None:
+            counts.update(w for text in kb.interview.leave for w in words(text))
+            for question in kb.interview.questions:
+                counts.update(w for option in question.options for w in words(" ".join((option.text, *option.words))))
         counts.update(kb.settings.stop_words)
         self._vocab = counts
         self._stems = {stem(w) for w in counts}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,6 +52,8 @@ def sanitize(text: str) -> str:
 def _wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
     if width is None or _TABLE_ROW.search(text):
         return [first + text]
+    import textwrap  # here: piped output is not wrapped
+
     wrapper = textwrap.TextWrapper(
         width=max(width, len(rest) + 10), initial_indent=first, subsequent_indent=rest,
         break_long_words=False, break_on_hyphens=False,
