@@ -263,7 +263,8 @@ class _Checker:
         out = []
         for item, where in zip(value, marks):
             if isinstance(item, bool) or not isinstance(item, str | int | float):
-                self.fail(node, key, f"{what}: every item of {key!r} must be text")
+                hint = " (YAML reads yes, no, on, off, true and false as true/false: quote them)"
+                self.at(where, f"{what}: every item of {key!r} must be text" + (hint if isinstance(item, bool) else ""))
                 return out
             if str(item).strip():
                 out.append((str(item).strip(), where))
