@@ -362,7 +362,8 @@ class Matcher:
         idf: a question that shares one word with an intent and says three others is not about it.
         Only small talk ("what can you do") is answered without a single content word. A common word
         (see _common_words) counts only when it speaks for the intent; an unknown word weighs as
-        much as the rarest known one."""
+        much as the rarest known one. Each entity type named that does not speak for the intent
+        counts as one more word that does not ("accountant salary": the salary of another job)."""
         support = {f for f, points in evidence if points > 0}
         content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
         content = [f for f in content if f in support or f not in self._common]
@@ -370,8 +371,11 @@ class Matcher:
             return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
         covered = [f in support or f"@{analysis.named.get(f)}" in support for f in content]
         weights = [self._idf.get(f, self._unknown_idf) for f in content]
+        foreign = {m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")}
+        covered += [False] * len(foreign)
+        weights += [self._unknown_idf] * len(foreign)
         weighted = sum(w for w, c in zip(weights, covered) if c) / sum(weights)
-        return sum(covered) / len(content), weighted
+        return sum(covered) / len(covered), weighted
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 
