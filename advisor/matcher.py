@@ -26,6 +26,7 @@ QUERY_IDF_POWER = 0.5
 CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
 COMMON_MIN_INTENTS = 4
+KNOWN_SHARE = 0.7
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
@@ -266,6 +267,7 @@ class Matcher:
         self._table = table
         self._intent_ids = [i.id for i in intents]
         self._common = self._common_words(samples)
+        self._foreign = self._foreign_words(samples, keyword_feats)
         self._refine([(f, i) for f, i in samples if intents[i].kind != "decline"], seed)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
@@ -278,6 +280,17 @@ class Matcher:
         spread = Counter(f for f, _ in pairs if " " not in f and not f.startswith("@"))
         least = max(COMMON_MIN_INTENTS, len(answering) / 2)
         return frozenset(f for f, n in spread.items() if n >= least)
+
+    def _foreign_words(
+        self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
+    ) -> frozenset[str]:
+        """Words only decline intents use ("nurse", "weather"): to coverage, as unknown as a new word."""
+        decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        theirs, own = set(), set()
+        for feats, index in samples:
+            (theirs if index in decline else own).update(feats)
+        own.update(f for kw in keyword_feats for f in kw)
+        return frozenset(f for f in theirs - own if " " not in f and not f.startswith("@"))
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
@@ -360,22 +373,29 @@ class Matcher:
     ) -> tuple[float, float]:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
-        Only small talk ("what can you do") is answered without a single content word. A common word
-        (see _common_words) counts only when it speaks for the intent; an unknown word weighs as
-        much as the rarest known one. Each entity type named that does not speak for the intent
-        counts as one more word that does not ("accountant salary": the salary of another job)."""
+        Only small talk ("what can you do") is answered without a single content word.
+        - A common word (see _common_words) counts only when it speaks for the intent.
+        - In the count, a word the knowledge base knows from other intents weighs KNOWN_SHARE of one
+          it has never seen or knows only from decline intents ("english skills" is about English;
+          in "paramedic pay", "paramedic" is what the question is about). In the weighted share, an
+          unknown word weighs as much as the rarest known one.
+        - Each entity type named that does not speak for the intent counts as one more word that
+          does not ("accountant salary": the salary of another job)."""
         support = {f for f, points in evidence if points > 0}
         content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
         content = [f for f in content if f in support or f not in self._common]
         if not content:
             return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
         covered = [f in support or f"@{analysis.named.get(f)}" in support for f in content]
+        known = [f in self._idf and f not in self._foreign for f in content]
+        counts = [KNOWN_SHARE if k and not c else 1.0 for k, c in zip(known, covered)]
         weights = [self._idf.get(f, self._unknown_idf) for f in content]
-        foreign = {m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")}
-        covered += [False] * len(foreign)
-        weights += [self._unknown_idf] * len(foreign)
-        weighted = sum(w for w, c in zip(weights, covered) if c) / sum(weights)
-        return sum(covered) / len(covered), weighted
+        other_types = {m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")}
+        covered += [False] * len(other_types)
+        counts += [1.0] * len(other_types)
+        weights += [self._unknown_idf] * len(other_types)
+        share = sum(n for n, c in zip(counts, covered) if c) / sum(counts)
+        return share, sum(w for w, c in zip(weights, covered) if c) / sum(weights)
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 
@@ -532,6 +552,7 @@ class Matcher:
             "idf": [list(self._idf), list(self._idf.values())],
             "unknown_idf": self._unknown_idf,
             "common": sorted(self._common),
+            "foreign": sorted(self._foreign),
             "table": [
                 list(table),
                 [len(row) for row in table.values()],
@@ -572,6 +593,7 @@ class Matcher:
         features, idf = cls._pairs([state["idf"]])[0]
         matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
         matcher._common = frozenset(texts(state["common"]))
+        matcher._foreign = frozenset(texts(state["foreign"]))
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
         matcher._intent_ids = texts(state["intent_ids"])
         if matcher._intent_ids != [i.id for i in kb.intents]:
