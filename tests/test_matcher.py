@@ -138,3 +138,32 @@ def test_no_question_word_is_unknown_when_it_is_in_the_examples(advisor):
     analysis = advisor.matcher.analyse("salary")
     assert analysis.unknown == ()
     assert "blorptastic" in advisor.matcher.analyse("blorptastic salary").unknown
+
+
+def _coverage(advisor, text: str, intent: str) -> float:
+    return next(c.coverage for c in advisor.matcher.rank(text, limit=50).candidates if c.intent == intent)
+
+
+def test_a_word_every_topic_uses_does_not_count_against_an_intent(advisor):
+    """'ml' is in the examples of most intents: unmatched, it says nothing about the question."""
+    assert "ml" in advisor.matcher._common
+    assert _coverage(advisor, "how long do people stay junior in ML", "career_map") == pytest.approx(
+        _coverage(advisor, "how long do people stay junior", "career_map"))
+
+
+def test_an_unknown_word_weighs_more_against_an_intent_than_a_known_one(advisor):
+    known = _coverage(advisor, "salary skills", "salary")  # "skills": another topic's word
+    unknown = _coverage(advisor, "salary zookeeping", "salary")
+    assert unknown < known < 1.0
+
+
+def test_words_only_decline_intents_use_count_as_unknown(advisor):
+    assert "nurs" in advisor.matcher._foreign
+    assert _coverage(advisor, "salary nurse", "salary") == _coverage(advisor, "salary zookeeping", "salary")
+
+
+def test_naming_another_kind_of_thing_counts_against_an_intent(advisor):
+    """A background (another job) named in a salary question is a word the salary intent cannot place."""
+    other_job = _coverage(advisor, "accountant salary in london", "salary")
+    assert other_job < _coverage(advisor, "salary in london", "salary")
+    assert advisor.chat().ask("accountant salary in london").kind == "fallback"
