@@ -218,7 +218,8 @@ def test_picking_a_clarify_option(cooking, pick, index):
 
 # questions that have tied two intents on the shipped base at some point of tuning
 AMBIGUOUS = ["what does a junior earn", "skills and tools", "tools and research", "cloud and course", "role and math",
-             "python model", "salary work", "data tools", "track and junior", "tools junior", "is R useful for ML engineers"]
+             "python model", "salary work", "data tools", "track and junior", "tools junior",
+             "is R useful for ML engineers"]
 
 
 def test_picking_an_option_on_the_shipped_base(advisor):
