@@ -5,18 +5,20 @@ Only the REPL imports prompt_toolkit, and only when it starts: `advisor ask` sta
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
 import sys
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
 
 from advisor import render
 from advisor.errors import AdvisorError, ExitStatus
 
 if TYPE_CHECKING:
+    import argparse
+
     from advisor import Advisor
 
 
@@ -31,24 +33,9 @@ def version() -> str:
         return "0+unknown"
 
 
-class _Version(argparse.Action):
-    """--version, looked up only when asked for (importlib.metadata is slow to import)."""
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        print(f"advisor {version()}")
-        parser.exit()
-
-
-class _Formatter(argparse.HelpFormatter):
-    """Help wrapped at $COLUMNS or 80 columns. argparse builds a formatter for every argument it adds,
-    and its own asks the terminal for its size each time (importing shutil): a third of a start."""
-
-    def __init__(self, prog: str) -> None:
-        columns = os.environ.get("COLUMNS", "")
-        super().__init__(prog, width=max(int(columns), 40) - 2 if columns.isdigit() else 78)
-
-
 def _ratio(text: str) -> float:
+    import argparse
+
     value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (or 0% and 100%)")
@@ -57,6 +44,8 @@ def _ratio(text: str) -> float:
 
 def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     """--kb and --no-color, accepted before or after the command word."""
+    import argparse
+
     default = None if top else argparse.SUPPRESS
     parser.add_argument("--kb", metavar="PATH", default=default,
                         help="knowledge directory to answer from (default: the shipped one)")
@@ -65,19 +54,36 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every command."""
+    """The argument parser for every command. argparse is imported here, not at the top: see parse()."""
+    import argparse
+
+    class Version(argparse.Action):
+        """--version, looked up only when asked for (importlib.metadata is slow to import)."""
+
+        def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+            print(f"advisor {version()}")
+            parser.exit()
+
+    class Formatter(argparse.HelpFormatter):
+        """Help wrapped at $COLUMNS or 80 columns. argparse builds a formatter for every argument it adds,
+        and its own asks the terminal for its size each time (importing shutil): a third of a start."""
+
+        def __init__(self, prog: str) -> None:
+            columns = os.environ.get("COLUMNS", "")
+            super().__init__(prog, width=max(int(columns), 40) - 2 if columns.isdigit() else 78)
+
     parser = argparse.ArgumentParser(
         prog="advisor", description="Career advice for machine-learning engineers, in your terminal.",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         epilog="Without a command: a chat session in a terminal; with piped input, one answer per line.",
     )
-    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
+    parser.add_argument("--version", action=Version, nargs=0, help="show the version and exit")
     parser.add_argument("--vi", action="store_true", help="Vi key bindings in the chat session")
     _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, formatter_class=_Formatter, **kwargs)
+        return sub.add_parser(name, formatter_class=Formatter, **kwargs)
 
     ask = command("ask", help="answer one question and exit")
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
@@ -92,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     for each in (ask, ev, sub.choices["topics"], check):
         _common(each, top=False)
     return parser
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace | SimpleNamespace:
+    """The command line parsed. The commonest ones, `advisor` alone and `advisor ask` with words that are
+    no options, are read without argparse: importing it and building the parser is a tenth of a start."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] == "ask" and len(argv) > 1 and not any(a.startswith("-") for a in argv)):
+        return SimpleNamespace(command=argv[0] if argv else None, question=argv[1:], json=False, kb=None,
+                               no_color=False, vi=False)
+    return build_parser().parse_args(argv)
 
 
 def load(path: str | None) -> Advisor:
@@ -145,7 +161,7 @@ def run_check(path: str | None, strict: bool) -> int:
     return ExitStatus.OK
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace | SimpleNamespace) -> int:
     """Dispatch one parsed command line."""
     if args.command == "check":
         return run_check(args.path or args.kb, args.strict)
@@ -189,7 +205,7 @@ def entry() -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, run, and turn every failure into one line on stderr and an exit status."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     try:

@@ -2,10 +2,9 @@
 `load()` / `validate()`, which read a knowledge directory with advisor.loader.
 
 The YAML reader is imported only when a directory is actually read: a start that finds the compiled
-knowledge base in the cache (advisor.cache) never imports yaml.
+knowledge base in the cache (advisor.cache) never imports yaml. Nor is there `from __future__ import
+annotations`: the cache decodes by the field types, and as text they would be compiled at every start.
 """
-
-from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping

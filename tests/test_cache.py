@@ -62,13 +62,13 @@ def cache_file(home: Path) -> Path:
 
 
 def rewrite(path: Path, change) -> None:
-    """Apply `change` to the parsed body of a cache file and store it with a digest that fits again,
+    """Apply `change` to the parsed body of a cache file and store it with a check that fits again,
     as only deliberate tampering (not damage) would."""
     head, _, body = path.read_bytes().partition(b"\n")
     content = json.loads(body)
     change(content)
     body = json.dumps(content).encode()
-    header = json.loads(head) | {"digest": cache._digest(body)}
+    header = json.loads(head) | {"crc32": cache._checksum(body)}
     path.write_bytes(json.dumps(header).encode() + b"\n" + body)
 
 
@@ -165,7 +165,7 @@ def _unpacked(content: dict, part: int) -> list:
 
 
 @pytest.mark.parametrize("change", WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
-def test_cache_file_of_wrong_shape_is_ignored_even_with_a_fitting_digest(cache_home, kb_copy, change):
+def test_cache_file_of_wrong_shape_is_ignored_even_with_a_fitting_check(cache_home, kb_copy, change):
     expected = answers(Advisor(kb_copy), COOKING_QUESTIONS)
     rewrite(cache_file(cache_home), change)
     again = Advisor(kb_copy)

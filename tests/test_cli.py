@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -156,6 +157,32 @@ def test_ask_and_pipes_do_not_import_prompt_toolkit():
                             timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(b"\n") >= 2
+
+
+def test_a_plain_question_imports_only_what_it_needs(tmp_path):
+    """A start from the compiled cache: no argparse (the quick parse), yaml (nothing to read) or
+    rapidfuzz (no typo to repair)."""
+    code = ("import sys; from advisor import cli; cli.main(['ask', 'what does an MLOps engineer do']); "
+            "print(sorted({'argparse', 'yaml', 'rapidfuzz'} & set(sys.modules)))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in range(2):  # the first start compiles and fills the cache
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60,
+                                check=True, env=env)
+    assert result.stdout.decode().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("argv", [[], ["ask", "hi"], ["ask", "what", "is", "MLOps?"], ["ask", ""], ["ask", "é"]])
+def test_quick_parse_agrees_with_the_parser(argv):
+    quick, full = vars(cli.parse(argv)), vars(cli.build_parser().parse_args(argv))
+    assert {k: quick[k] for k in full if k != "version"} == {k: v for k, v in full.items() if k != "version"}
+
+
+@pytest.mark.parametrize("argv", [["ask"], ["ask", "-"], ["ask", "--json", "hi"], ["ask", "hi", "--kb", "x"],
+                                  ["--no-color"], ["topics"], ["ask", "-h"]])
+def test_anything_else_goes_to_the_parser(argv, monkeypatch):
+    parsed = SimpleNamespace()
+    monkeypatch.setattr(cli, "build_parser", lambda: SimpleNamespace(parse_args=lambda args: parsed))
+    assert cli.parse(argv) is parsed
 
 
 # ------------------------------------------------------------------------------ broken knowledge, hostile stdin
