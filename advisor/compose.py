@@ -79,22 +79,25 @@ class Reply:
 
 def explain(match: Match, intent: str | None = None, note: str = "") -> Explanation:
     """Explain a match, for the chosen intent (the best candidate unless given)."""
-    chosen = next((c for c in match.candidates if c.intent == intent), match.best) if match.candidates else None
+    candidates = match.candidates
+    chosen = next((c for c in candidates if c.intent == intent), candidates[0]) if candidates else None
     a = match.analysis
     return Explanation(
-        intent=intent if intent is not None else (chosen.intent if chosen else None),
-        score=shown(chosen.score) if chosen else 0.0,
-        matched=tuple(e for e in chosen.evidence if e[1] > 0)[:8] if chosen else (),
-        corrections=a.corrections,
-        entities=tuple((m.entity, m.value, m.typed) for m in a.mentions),
-        runners_up=tuple((c.intent, shown(c.score)) for c in match.candidates if c is not chosen)[:3],
-        note=note,
+        intent if intent is not None else (chosen.intent if chosen else None),
+        shown(chosen.score) if chosen else 0.0,
+        tuple([e for e in chosen.evidence if e[1] > 0][:8]) if chosen else (),
+        a.corrections,
+        tuple([(m.entity, m.value, m.typed) for m in a.mentions]),
+        tuple([(c.intent, shown(c.score)) for c in candidates if c is not chosen][:3]),
+        note,
     )
 
 
 def shown(score: float) -> float:
     """Scores are shown on a 0..100 scale; the matcher's may run past 100 for a very close match."""
-    return max(0.0, min(100.0, score))
+    if 0.0 < score < 100.0:
+        return score
+    return 100.0 if score >= 100.0 or score != score else 0.0  # NaN too, as max(0.0, min(100.0, score)) gives
 
 
 def fill(template: str, value: EntityValue) -> str | None:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MappingProxyType
 
 from . import compose, followups, interview
@@ -87,21 +88,22 @@ class Context:
         return " · ".join(parts)
 
 
+_EMPTY = Context()  # immutable, so every new or reset conversation can share it
+
+
 class Chat:
     """A conversation with its own context; ask() never raises."""
 
     def __init__(self, kb: KnowledgeBase, matcher: Matcher) -> None:
         self.kb = kb
         self.matcher = matcher
-        self.context = Context()
+        self.context = _EMPTY
         self.last: Reply | None = None
-        joiners = sorted(kb.settings.clause_words, key=len, reverse=True)
-        phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
-        self._joiner = re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
+        self._joiner = _joiner(tuple(kb.settings.clause_words))
 
     def reset(self) -> None:
         """Forget everything the conversation was about."""
-        self.context = Context()
+        self.context = _EMPTY
         self.last = None
 
     def ask(self, text: str) -> Reply:
@@ -159,8 +161,10 @@ class Chat:
     def _pick_option(self, text: str) -> Reply | None:
         """After a clarify or fallback reply: "1", "the second one", or words from one option's title."""
         options = self.context.options
+        if not options:
+            return None
         tokens = words(text)
-        if not options or len(tokens) > PICK_MAX_WORDS:
+        if len(tokens) > PICK_MAX_WORDS:
             return None
         index = _number(tokens, len(options))
         if index is None:
@@ -194,7 +198,7 @@ class Chat:
         return [
             c
             for c in match.candidates
-            if self._covered(c) and best.score - c.score < margin and self.kb.intent(c.intent).kind != "decline"
+            if best.score - c.score < margin and self._covered(c) and self.kb.intent(c.intent).kind != "decline"
         ]
 
     def _respond(self, match: Match) -> Reply:
@@ -296,9 +300,10 @@ class Chat:
 
     # ----- several questions in one line -----------------------------------------------------
 
-    def _pieces(self, text: str) -> list[tuple[int, int, bool]]:
+    def _pieces(self, text: str) -> list[tuple[int, int, bool]] | None:
         """Spans of the text between sentence punctuation and clause words (only those with words),
-        each flagged True when a clause word, not punctuation, separates it from the span before."""
+        each flagged True when a clause word, not punctuation, separates it from the span before.
+        None when fewer than two spans hold more than spaces: the line is one question, whatever its words."""
         cuts = [(*m.span(), False) for m in _SENTENCE_END.finditer(text)]
         if self._joiner is not None:
             cuts += [(*m.span(), True) for m in self._joiner.finditer(text)]
@@ -308,6 +313,8 @@ class Chat:
                 spans.append((start, a, by_word))
                 start, by_word = b, word
         spans.append((start, len(text), by_word))
+        if sum(1 for a, b, _ in spans if text[a:b].strip()) < 2:
+            return None
         out: list[tuple[int, int, bool]] = []
         only_words = True  # every cut since the last span with words was a clause word
         for a, b, word in spans:
@@ -330,26 +337,33 @@ class Chat:
     def _plan(self, text: str) -> list[tuple[str, Match]] | None:
         """The questions in one line with their matches, or None when it is one question."""
         spans = self._pieces(text)
-        if len(spans) < 2:
+        if spans is None or len(spans) < 2:
             return None
         parts: list[tuple[str, Match]] = []
         carried: frozenset[str] = frozenset()
         start, end, _ = spans[0]
+        current: Match | None = None  # text[start:end] ranked with `carried`, while they stay as they are
         for a, b, by_word in spans[1:]:
             if by_word and min(len(words(text[start:end])), len(words(text[a:b]))) < CLAUSE_MIN_WORDS:
-                end = b
+                end, current = b, None
                 continue
-            current = self._rank_part(text[start:end], carried)
+            if current is None:
+                current = self._rank_part(text[start:end], carried)
+            if not self._stands_alone(text[start:end], current):
+                end, current = b, None  # not a question of its own: no need to rank the part that follows
+                continue
             named = carried | {m.entity for m in current.analysis.mentions}
             following = self._rank_part(text[a:b], named)
             if self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
-                carried, (start, end) = named, (a, b)
+                carried, (start, end), current = named, (a, b), following
             else:
-                end = b
+                end, current = b, None
         if not parts:
             return None
-        parts.append((text[start:end], self._rank_part(text[start:end], carried)))
+        if current is None:
+            current = self._rank_part(text[start:end], carried)
+        parts.append((text[start:end], current))
         if not all(self._stands_alone(*part) for part in parts):
             return None
         iv = self.kb.interview
@@ -450,6 +464,15 @@ class Chat:
 
     def _content(self, text: str) -> list[str]:
         return self.matcher.content_words(text)
+
+
+@lru_cache(maxsize=16)
+def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The pattern of the settings' clause words (a whole word or phrase each, longest first); made once
+    per knowledge base, not per chat, since a chat is opened for every `advisor eval` question."""
+    joiners = sorted(clause_words, key=len, reverse=True)
+    phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
 
 
 def _number(tokens: Sequence[str], count: int) -> int | None:

@@ -30,13 +30,20 @@ def find(
     follow_ups: Mapping[str, FollowUp], text: str, content: Callable[[str], list[str]]
 ) -> tuple[str, str] | None:
     """The kind and phrase a whole line is, if it is a follow-up: same content words as a phrase
-    ("why is that?" is "why"), or, for a phrase of stop words only ("go on"), the same words."""
-    typed, meant = words(text), content(text)
+    ("why is that?" is "why"), or, for a phrase of stop words only ("go on"), the same words (a line
+    with content words cannot have those: its words are only read when it has none)."""
+    meant = content(text)
+    typed: list[str] | None = None
     for kind, follow_up in follow_ups.items():
         for phrase in follow_up.phrases:
             wanted = content(phrase)
-            if (meant and meant == wanted) or (not wanted and typed == words(phrase)):
-                return kind, phrase
+            if meant:
+                if meant == wanted:
+                    return kind, phrase
+            elif not wanted:
+                typed = words(text) if typed is None else typed
+                if typed == words(phrase):
+                    return kind, phrase
     return None
 
 

@@ -15,8 +15,8 @@ MAX_INPUT_CHARS = 1000
 TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")  # {name} or {fact} in answer templates
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
+_APOSTROPHES = ("\u2019", "\u2018", "\u02bc", "`")  # read as "'" (a few str.replace calls beat str.translate)
+_ELONGATED = re.compile(r"([^\W\d_])\1\1+")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*(?:\+\+|#)?")
 
 
@@ -29,9 +29,22 @@ def clean(text: str) -> str:
 def words(text: str) -> list[str]:
     """Split text into lower-case words; apostrophes inside a word are dropped ("what's" -> "whats"),
     "&" reads as "and", and letters typed three times or more count twice ("hellooo" -> "helloo")."""
-    text = unicodedata.normalize("NFKC", clean(text)).translate(_APOSTROPHES).casefold()
-    text = _ELONGATED.sub(r"\1\1", text.replace("&", " and "))
-    return [w.replace("'", "") for w in _WORD.findall(text)]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=32)
+def _words(text: str) -> tuple[str, ...]:
+    """words(), remembered for the last few texts: the dialogue and the matcher each read one question's words."""
+    text = unicodedata.normalize("NFKC", clean(text))
+    for mark in _APOSTROPHES:
+        text = text.replace(mark, "'")
+    text = _ELONGATED.sub(_twice, text.casefold().replace("&", " and "))
+    found = _WORD.findall(text)
+    return tuple(w.replace("'", "") for w in found) if "'" in text else tuple(found)
+
+
+def _twice(letters: re.Match[str]) -> str:
+    return letters.group(1) * 2
 
 
 @lru_cache(maxsize=65536)
