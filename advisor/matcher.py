@@ -81,6 +81,10 @@ class Match:
         return self.candidates[0] if self.candidates else None
 
 
+def _by_points(evidence: tuple[str, float]) -> float:
+    return -abs(evidence[1])
+
+
 class Matcher:
     """Compiled from a KnowledgeBase once; ranks any number of questions afterwards."""
 
@@ -358,18 +362,38 @@ class Matcher:
     def rank_analysis(self, analysis: Analysis, limit: int = 5) -> Match:
         """Rank the intents for an already analysed question."""
         vector = self._query_vector(analysis.features, analysis.weights)
-        top = self._best(vector, limit)
+        scale = self._scale
+        rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
+        content = self._content_features(analysis)
         candidates = []
-        for score, index in top:
-            evidence = [(f, self._scale * w * self._table[f].get(index, 0.0)) for f, w in vector]
-            evidence = sorted(((f, round(p, 1)) for f, p in evidence if abs(p) >= 0.05), key=lambda e: -abs(e[1]))
-            coverage = self._coverage(analysis, evidence, self.kb.intents[index].kind == "smalltalk")
-            candidate = Candidate(self._intent_ids[index], round(self._scale * score, 1), tuple(evidence), *coverage)
-            candidates.append(candidate)
+        for score, index in self._best(vector, limit):
+            evidence = [
+                (f, round(points, 1))
+                for f, scaled, row in rows
+                if (weight := row.get(index)) is not None and abs(points := scaled * weight) >= 0.05
+            ]
+            evidence.sort(key=_by_points)
+            coverage = self._coverage(analysis, content, evidence, self.kb.intents[index].kind == "smalltalk")
+            candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         return Match(analysis, tuple(candidates))
 
+    def _content_features(self, analysis: Analysis) -> list[tuple[str, bool, str, float, float]]:
+        """The question's content words, each with what _coverage needs whatever the intent: whether it
+        is common, its entity feature, its count when it does not speak for the intent, its idf."""
+        idf, foreign = self._idf, self._foreign
+        return [
+            (f, f in self._common, f"@{analysis.named.get(f)}",
+             KNOWN_SHARE if f in idf and f not in foreign else 1.0, idf.get(f, self._unknown_idf))
+            for f in analysis.features
+            if " " not in f and not f.startswith("@")
+        ]
+
     def _coverage(
-        self, analysis: Analysis, evidence: Sequence[tuple[str, float]], smalltalk: bool
+        self,
+        analysis: Analysis,
+        content: list[tuple[str, bool, str, float, float]],
+        evidence: Sequence[tuple[str, float]],
+        smalltalk: bool,
     ) -> tuple[float, float]:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
@@ -382,20 +406,18 @@ class Matcher:
         - Each entity type named that does not speak for the intent counts as one more word that
           does not ("accountant salary": the salary of another job)."""
         support = {f for f, points in evidence if points > 0}
-        content = [f for f in analysis.features if " " not in f and not f.startswith("@")]
-        content = [f for f in content if f in support or f not in self._common]
-        if not content:
+        kept = [(f in support or typed in support, count, weight)
+                for f, common, typed, count, weight in content if f in support or not common]
+        if not kept:
             return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
-        covered = [f in support or f"@{analysis.named.get(f)}" in support for f in content]
-        known = [f in self._idf and f not in self._foreign for f in content]
-        counts = [KNOWN_SHARE if k and not c else 1.0 for k, c in zip(known, covered)]
-        weights = [self._idf.get(f, self._unknown_idf) for f in content]
-        other_types = {m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")}
-        covered += [False] * len(other_types)
-        counts += [1.0] * len(other_types)
-        weights += [self._unknown_idf] * len(other_types)
-        share = sum(n for n, c in zip(counts, covered) if c) / sum(counts)
-        return share, sum(w for w, c in zip(weights, covered) if c) / sum(weights)
+        other_types = len({m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")})
+        kept += [(False, 1.0, self._unknown_idf)] * other_types
+        counted = sum(1.0 if covered else count for covered, count, _ in kept)
+        weighed = sum(weight for _, _, weight in kept)
+        return (
+            sum(1.0 for covered, _, _ in kept if covered) / counted,
+            sum(weight for covered, _, weight in kept if covered) / weighed,
+        )
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 
