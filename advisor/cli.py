@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from advisor import render
 from advisor.errors import AdvisorError, ExitStatus
+from advisor.text import truncate
 
 if TYPE_CHECKING:
     import argparse
@@ -140,7 +141,8 @@ def answer_lines(advisor: Advisor, questions: Iterator[str] | list[str], as_json
     for n, question in enumerate(questions):
         reply = chat.ask(question)
         if as_json:
-            print(json.dumps({"question": question, **reply.to_dict()}, ensure_ascii=False), flush=True)
+            read = truncate(question)[0]  # what the advisor read: a cut line's notice says so
+            print(json.dumps({"question": read, **reply.to_dict()}, ensure_ascii=False), flush=True)
         else:
             print(("\n" if n else "") + render.plain(reply, _width()), flush=True)
 

@@ -67,13 +67,19 @@ class Reply:
     entities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields scripts rely on, ready for JSON."""
+        """Every field, ready for JSON (`advisor ask --json`): the five scripts rely on first, then the
+        numbered options of a clarify or fallback reply, the notice (null when none), the entity values
+        the answer was narrowed to, and the explanation /why shows."""
         return {
             "answer": self.text,
             "kind": self.kind,
             "intent": self.intent,
             "score": self.score,
             "sources": list(self.sources),
+            "options": list(self.options),
+            "notice": self.notice,
+            "entities": {etype: list(values) for etype, values in self.entities.items()},
+            "explain": self.explain.to_dict() if self.explain is not None else None,
         }
 
 

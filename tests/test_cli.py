@@ -247,3 +247,13 @@ def test_stdin_closed_mid_line_still_answers_the_last_line(args):
     else:
         assert out.count("Source") == 2, out
     assert b"Traceback" not in result.stderr
+
+
+def test_ask_json_carries_options_notice_and_explanation():
+    long = MLOPS + " x" * 2000
+    result = run("ask", "--json", "-", stdin=f"{long}\nwrite me a poem\n")
+    cut, declined = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(cut["question"]) == 1000 and "cut to 1,000 characters" in cut["notice"]
+    assert cut["explain"]["intent"] == cut["intent"]
+    assert declined["kind"] == "fallback" and declined["notice"] is None
+    assert declined["options"] == declined["options"][:3]

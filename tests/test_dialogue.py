@@ -3,6 +3,7 @@ hold for any input — a chat never raises and always gives one of the four kind
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def check_reply(reply: Reply) -> None:
     assert reply.text.strip()
     assert 0 <= reply.score <= 100
     data = reply.to_dict()
-    assert set(data) == {"answer", "kind", "intent", "score", "sources"}
+    assert set(data) == {"answer", "kind", "intent", "score", "sources", "options", "notice", "entities", "explain"}
+    assert json.loads(json.dumps(data)) == data
     assert data["answer"] == reply.text and data["kind"] == reply.kind
     assert isinstance(data["sources"], list)
     if reply.kind in ("answer", "smalltalk"):
