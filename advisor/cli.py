@@ -20,7 +20,8 @@ from advisor.text import truncate
 if TYPE_CHECKING:
     import argparse
 
-    from advisor import Advisor
+    from advisor import Advisor, Reply
+    from advisor.commands import State
 
 
 def version() -> str:
@@ -136,10 +137,24 @@ def _width() -> int | None:
 
 
 def answer_lines(advisor: Advisor, questions: Iterator[str] | list[str], as_json: bool) -> None:
-    """Each question one turn of one conversation; plain answers separated by a blank line, or JSON Lines."""
+    """Each question one turn of one conversation; plain answers separated by a blank line, or JSON Lines.
+    In plain piped input a line starting with "/" is a slash command, as in the chat session; the
+    commands are loaded at the first one, and the session they see starts with the turn before it."""
     chat = advisor.chat()
+    state: State | None = None
+    last: tuple[str, Reply] | None = None
     for n, question in enumerate(questions):
-        reply = chat.ask(question)
+        if question.startswith("/") and not as_json:
+            from advisor import commands
+
+            if state is None:
+                state = commands.State(advisor, chat, [commands.Turn(*last)] if last else [], last and last[1])
+            print(("\n" if n else "") + render.sanitize(commands.run(state, question)), flush=True)
+            if state.done:
+                return
+            continue
+        reply = state.ask(question) if state is not None else chat.ask(question)
+        last = question, reply
         if as_json:
             read = truncate(question)[0]  # what the advisor read: a cut line's notice says so
             print(json.dumps({"question": read, **reply.to_dict()}, ensure_ascii=False), flush=True)

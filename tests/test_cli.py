@@ -257,3 +257,11 @@ def test_ask_json_carries_options_notice_and_explanation():
     assert cut["explain"]["intent"] == cut["intent"]
     assert declined["kind"] == "fallback" and declined["notice"] is None
     assert declined["options"] == declined["options"][:3]
+
+
+def test_piped_input_runs_slash_commands():
+    result = run(stdin="salary in berlin\n/why\n/context\n/quit\nhello\n")
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "intent: salary" in out and "city: Berlin" in out
+    assert "Hi!" not in out, "/quit ends the session"
