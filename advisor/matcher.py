@@ -81,6 +81,13 @@ class Match:
         return self.candidates[0] if self.candidates else None
 
 
+def _slip(typed: str, meant: str) -> bool:
+    """Whether a short word differs from another by two letters swapped or one doubled letter typed once."""
+    if len(meant) == len(typed) + 1:
+        return any(meant[i] == meant[i - 1] and meant[:i] + meant[i + 1 :] == typed for i in range(1, len(meant)))
+    return sorted(meant) == sorted(typed)
+
+
 def _by_points(evidence: tuple[str, float]) -> float:
     return -abs(evidence[1])
 
@@ -135,8 +142,9 @@ class Matcher:
     def correct(self, word: str) -> str | None:
         """The knowledge base's word that a typed word most likely meant, or None if none is close.
 
-        A typo keeps its first letter; a short word is only repaired for swapped letters ("waht"),
-        since one edit turns it into too many real words ("lose" -> "love")."""
+        A typo keeps its first letter; a short word is only repaired for swapped letters ("waht") or a
+        letter typed once that is doubled ("helo"), since any edit turns it into too many real words
+        ("lose" -> "love")."""
         if word in self._vocab or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word in self._corrections:
@@ -146,7 +154,7 @@ class Matcher:
 
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        found = [f for f in found if f[0][0] == word[0] and (len(word) > SHORT_WORD or sorted(f[0]) == sorted(word))]
+        found = [f for f in found if f[0][0] == word[0] and (len(word) > SHORT_WORD or _slip(word, f[0]))]
         best = min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
         if len(self._corrections) > 50_000:
             self._corrections.clear()

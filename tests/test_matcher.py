@@ -39,6 +39,11 @@ def test_short_words_are_not_guessed(advisor):
     assert advisor.matcher.correct("sal") is None
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("helo", "hello"), ("waht", "what"), ("lose", None), ("boom", None)])
+def test_a_four_letter_word_is_repaired_only_for_a_swap_or_a_missing_double(advisor, typed, meant):
+    assert advisor.matcher.correct(typed) == meant
+
+
 def test_gibberish_is_not_corrected_into_a_topic(advisor):
     assert advisor.matcher.correct("xqzvwj") is None
 
