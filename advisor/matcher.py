@@ -82,9 +82,11 @@ class Match:
 
 
 def _slip(typed: str, meant: str) -> bool:
-    """Whether a short word differs from another by two letters swapped or one doubled letter typed once."""
-    if len(meant) == len(typed) + 1:
-        return any(meant[i] == meant[i - 1] and meant[:i] + meant[i + 1 :] == typed for i in range(1, len(meant)))
+    """Whether a short word differs from another by two letters swapped, or by a letter typed once where
+    it is doubled or doubled where it is single ("helo", "heyy")."""
+    if abs(len(meant) - len(typed)) == 1:
+        long, short = (meant, typed) if len(meant) > len(typed) else (typed, meant)
+        return any(long[i] == long[i - 1] and long[:i] + long[i + 1 :] == short for i in range(1, len(long)))
     return sorted(meant) == sorted(typed)
 
 
@@ -143,8 +145,8 @@ class Matcher:
         """The knowledge base's word that a typed word most likely meant, or None if none is close.
 
         A typo keeps its first letter; a short word is only repaired for swapped letters ("waht") or a
-        letter typed once that is doubled ("helo"), since any edit turns it into too many real words
-        ("lose" -> "love")."""
+        doubled letter typed once or a single one twice ("helo", "heyy"), since any other edit turns it
+        into too many real words ("lose" -> "love")."""
         if word in self._vocab or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word in self._corrections:

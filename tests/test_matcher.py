@@ -39,7 +39,9 @@ def test_short_words_are_not_guessed(advisor):
     assert advisor.matcher.correct("sal") is None
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("helo", "hello"), ("waht", "what"), ("lose", None), ("boom", None)])
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("helo", "hello"), ("heyy", "hey"), ("waht", "what"), ("lose", None), ("boom", None)]
+)
 def test_a_four_letter_word_is_repaired_only_for_a_swap_or_a_missing_double(advisor, typed, meant):
     assert advisor.matcher.correct(typed) == meant
 
