@@ -146,7 +146,6 @@ class InvalidKnowledge(KnowledgeError):
         self.problems = problems
 
 
-
 def shipped_path() -> Path:
     """The knowledge directory installed with the package (or beside it, in a source checkout)."""
     spec = importlib.util.find_spec("advisor.knowledge_files")
