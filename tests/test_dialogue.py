@@ -221,7 +221,7 @@ def test_picking_a_clarify_option(cooking, pick, index):
 # questions that have tied two intents on the shipped base at some point of tuning
 AMBIGUOUS = ["what does a junior earn", "skills and tools", "tools and research", "cloud and course", "role and math",
              "python model", "salary work", "data tools", "track and junior", "tools junior",
-             "is R useful for ML engineers"]
+             "is R useful for ML engineers", "what i can ingore at the start of learning ml"]
 
 
 def test_picking_an_option_on_the_shipped_base(advisor):
