@@ -89,13 +89,13 @@ def explain(match: Match, intent: str | None = None, note: str = "") -> Explanat
     chosen = next((c for c in candidates if c.intent == intent), candidates[0]) if candidates else None
     a = match.analysis
     return Explanation(
-        intent if intent is not None else (chosen.intent if chosen else None),
-        shown(chosen.score) if chosen else 0.0,
-        tuple([e for e in chosen.evidence if e[1] > 0][:8]) if chosen else (),
-        a.corrections,
-        tuple([(m.entity, m.value, m.typed) for m in a.mentions]),
-        tuple([(c.intent, shown(c.score)) for c in candidates if c is not chosen][:3]),
-        note,
+        intent=intent if intent is not None else (chosen.intent if chosen else None),
+        score=shown(chosen.score) if chosen else 0.0,
+        matched=tuple([e for e in chosen.evidence if e[1] > 0][:8]) if chosen else (),
+        corrections=a.corrections,
+        entities=tuple([(m.entity, m.value, m.typed) for m in a.mentions]),
+        runners_up=tuple([(c.intent, shown(c.score)) for c in candidates if c is not chosen][:3]),
+        note=note,
     )
 
 
