@@ -43,6 +43,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 Position = tuple[int, int]
 
+
 class _Node(dict):
     """A YAML mapping that remembers where it and each of its values stand in the file."""
 
