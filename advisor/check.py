@@ -112,11 +112,11 @@ def _never_fire(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iter
     for intent in kb.intents:
         for n, (group, _) in enumerate(intent.keywords):
             for phrase in group:
-                if not matcher.analyse(phrase).features:
+                if not matcher.analyse_example(phrase).features:
                     message = f"intent {intent.id!r}: keyword {_show(phrase)} is only stop words: it never adds weight"
                     yield _warn(result, message, "intent", intent.id, "keywords", n)
         for n, example in enumerate(intent.examples):
-            if not matcher.analyse(example).features:
+            if not matcher.analyse_example(example).features:
                 message = f"intent {intent.id!r}: example {_show(example)} is only stop words: it can never match"
                 yield _warn(result, message, "intent", intent.id, "examples", n)
 

@@ -109,6 +109,7 @@ class Matcher:
                     if key and (etype.id, value.id) not in self._aliases[key]:
                         self._aliases[key].append((etype.id, value.id))
         self._alias_len = max((len(k) for k in self._aliases), default=0)
+        self._letters = self._letter_aliases(self._aliases)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
         self._content: dict[str, tuple[str, ...]] = {}
@@ -163,9 +164,20 @@ class Matcher:
         self._corrections[word] = best
         return best
 
+    @staticmethod
+    def _letter_aliases(aliases: Mapping[tuple[str, ...], Any]) -> frozenset[str]:
+        return frozenset(k[0] for k in aliases if len(k) == 1 and len(k[0]) == 1 and k[0].isalpha())
+
     def analyse(self, text: str) -> Analysis:
-        """Turn a question into weighted features, noting corrections and named entities."""
+        """Turn a question into weighted features, noting corrections and named entities.
+
+        A one-letter alias names its value only when typed as a capital ("R"): in lower case ("r u a
+        bot", "what r the skills") it is texting for a little word, and is left out."""
         typed = words(text)
+        if self._letters and self._letters.intersection(typed):
+            shown = words(text, fold=False)
+            if len(shown) == len(typed):
+                typed = [w for w, s in zip(typed, shown) if s not in self._letters]
         corrected, corrections = [], []
         for word in typed:
             fix = self.correct(word)
@@ -238,7 +250,8 @@ class Matcher:
         unknown = tuple(s for s in stems if s not in self._stop and s not in self._idf)
         return Analysis(tuple(weights), tuple(weights.values()), corrections, mentions, unknown)
 
-    def _example_analysis(self, text: str) -> Analysis:
+    def analyse_example(self, text: str) -> Analysis:
+        """An example question or keyword as compiling reads it: as written, without typo repair."""
         stems = [stem(w) for w in words(text)]
         mentions, _, _ = self._mentions(stems, stems)
         return self._features(self._synonyms.apply(stems), (), (), mentions)
@@ -251,14 +264,14 @@ class Matcher:
         samples: list[tuple[tuple[str, ...], int]] = []
         for index, intent in enumerate(intents):
             for example in intent.examples:
-                samples.append((self._example_analysis(example).features, index))
+                samples.append((self.analyse_example(example).features, index))
         df: Counter[str] = Counter(f for feats, _ in samples for f in sorted(set(feats)))
         keyword_feats: list[dict[str, float]] = []
         for intent in intents:
             kw: dict[str, float] = {}
             for group, weight in intent.keywords:
                 for phrase in group:
-                    for feature in self._example_analysis(phrase).features:
+                    for feature in self.analyse_example(phrase).features:
                         kw[feature] = max(kw.get(feature, 0.0), weight)
             keyword_feats.append(kw)
         n = len(samples) + 1
@@ -616,6 +629,7 @@ class Matcher:
         groups = (list(islice(hits, n)) for n in sizes)
         matcher._aliases = defaultdict(list, zip(map(tuple, map(str.split, keys)), groups))
         matcher._alias_len = max((len(k) for k in matcher._aliases), default=0)
+        matcher._letters = cls._letter_aliases(matcher._aliases)
         words_, counts = cls._pairs([state["vocab"]])[0]
         matcher._vocab = Counter(dict(zip(texts(words_), numbers(counts, int, len(words_)))))
         matcher._vocab_list = texts(state["vocab_list"])

@@ -26,19 +26,20 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def words(text: str) -> list[str]:
+def words(text: str, *, fold: bool = True) -> list[str]:
     """Split text into lower-case words; apostrophes inside a word are dropped ("what's" -> "whats"),
-    "&" reads as "and", and letters typed three times or more count twice ("hellooo" -> "helloo")."""
-    return list(_words(text))
+    "&" reads as "and", and letters typed three times or more count twice ("hellooo" -> "helloo").
+    With fold=False the words keep the case they were typed in."""
+    return list(_words(text, fold))
 
 
 @lru_cache(maxsize=32)
-def _words(text: str) -> tuple[str, ...]:
+def _words(text: str, fold: bool = True) -> tuple[str, ...]:
     """words(), remembered for the last few texts: the dialogue and the matcher each read one question's words."""
     text = unicodedata.normalize("NFKC", clean(text))
     for mark in _APOSTROPHES:
         text = text.replace(mark, "'")
-    text = _ELONGATED.sub(_twice, text.casefold().replace("&", " and "))
+    text = _ELONGATED.sub(_twice, (text.casefold() if fold else text).replace("&", " and "))
     found = _WORD.findall(text)
     return tuple(w.replace("'", "") for w in found) if "'" in text else tuple(found)
 

@@ -72,6 +72,16 @@ def test_entities_are_found_by_their_aliases(advisor, text, entity, value):
     assert (entity, value) in mentions(advisor, text)
 
 
+@pytest.mark.parametrize(("text", "named"), [("is R worth learning", True), ("python or R?", True),
+                                            ("r u a bot", False), ("what r the hard skills", False)])
+def test_a_one_letter_alias_is_a_name_only_as_a_capital(advisor, text, named):
+    assert (("tool", "r") in mentions(advisor, text)) is named
+
+
+def test_texting_r_for_are_is_not_read_as_the_r_language(advisor):
+    assert advisor.chat().ask("r u a bot").intent == "about_bot"
+
+
 def test_an_entity_mention_remembers_what_was_typed(advisor):
     found = advisor.matcher.analyse("pay in Bengaluru").mentions
     assert [(m.entity, m.value, m.typed) for m in found] == [("city", "bangalore", "bengaluru")]
