@@ -33,7 +33,9 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    clearly ends it and is answered, with the interview's `left` text as a notice; anything else (a
    follow-up phrase too) repeats the question. The result becomes the topic, with the recommended value remembered.
 9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
-Candidates whose coverage is under the settings' `min_coverage` are passed over. Among candidates
+Candidates whose coverage is under the settings' `min_coverage` are passed over; in a text of several
+sentences or clauses, a candidate's coverage is the best of the whole text's and that of each part that
+asks, so the story told around a question does not count against its answer. Among candidates
 within the clarify margin, one whose idf-weighted coverage is clearly the highest is answered without
 asking ("english skills" is about English, not skills in general); a `decline` intent that wins
 gives a fallback with its own opening line.
@@ -56,11 +58,13 @@ from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
+_CLAUSE = re.compile(r",\s")
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
 SPECIFIC_MARGIN = 0.05
 PICK_MAX_WORDS = 4
+ASKING_MIN_WORDS = 3
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
 
@@ -156,7 +160,7 @@ class Chat:
         found = followups.find(self.kb.follow_ups, text, self._content)
         if found is not None:
             return self._follow_up(*found)
-        return self._respond(match or self.matcher.rank(text))
+        return self._respond(match or self.matcher.rank(text, focus=_asking(text)))
 
     def _pick_option(self, text: str) -> Reply | None:
         """After a clarify or fallback reply: "1", "the second one", or words from one option's title."""
@@ -473,6 +477,21 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
     joiners = sorted(clause_words, key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
+
+
+def _asking(text: str) -> tuple[str, ...]:
+    """The parts of a text that ask, for the matcher's coverage: its sentences ending in "?" and its last
+    sentence, and the comma-separated clauses of these, each of ASKING_MIN_WORDS words or more ("I'm 34,
+    an accountant. Which topics can I skip for now?"). Empty when the text is one such part."""
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        sentences.append(text[start : end.end()])
+        start = end.end()
+    sentences = [s for s in (*sentences, text[start:]) if words(s)]
+    asking = [s for s in sentences[:-1] if s.rstrip().endswith("?")] + sentences[-1:]
+    asking += [clause for s in asking for clause in _CLAUSE.split(s) if clause != s]
+    whole = text.strip()
+    return tuple(p for p in asking if len(words(p)) >= ASKING_MIN_WORDS and p.strip() != whole)
 
 
 def _number(tokens: Sequence[str], count: int) -> int | None:

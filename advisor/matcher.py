@@ -377,17 +377,22 @@ class Matcher:
                     scores[index] = get(index, 0.0) + w * weight
         return scores
 
-    def rank(self, text: str, limit: int = 5) -> Match:
-        """Rank the intents for a question; scores run from 0 to 100."""
+    def rank(self, text: str, limit: int = 5, focus: Sequence[str] = ()) -> Match:
+        """Rank the intents for a question; scores run from 0 to 100. `focus` holds the parts of the
+        text that ask (see rank_analysis)."""
         analysis = self.analyse(text)
-        return self.rank_analysis(analysis, limit)
+        return self.rank_analysis(analysis, limit, tuple(self.analyse(part) for part in focus))
 
-    def rank_analysis(self, analysis: Analysis, limit: int = 5) -> Match:
-        """Rank the intents for an already analysed question."""
+    def rank_analysis(self, analysis: Analysis, limit: int = 5, focus: Sequence[Analysis] = ()) -> Match:
+        """Rank the intents for an already analysed question. `focus` holds the analyses of the parts
+        that ask in a longer text ("I'm 34, an accountant ... Which topics can I skip?"): the whole text
+        still scores, and an intent's coverage is the best of the whole text's and each asking part's,
+        so the story around a question does not count against its answer."""
         vector = self._query_vector(analysis.features, analysis.weights)
         scale = self._scale
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
         content = self._content_features(analysis)
+        asking = [(part, self._content_features(part)) for part in focus]
         candidates = []
         for score, index in self._best(vector, limit):
             evidence = [
@@ -396,7 +401,10 @@ class Matcher:
                 if (weight := row.get(index)) is not None and abs(points := scaled * weight) >= 0.05
             ]
             evidence.sort(key=_by_points)
-            coverage = self._coverage(analysis, content, evidence, self.kb.intents[index].kind == "smalltalk")
+            smalltalk = self.kb.intents[index].kind == "smalltalk"
+            coverage = self._coverage(analysis, content, evidence, smalltalk)
+            for part, words_ in asking:
+                coverage = max(coverage, self._coverage(part, words_, evidence, smalltalk))
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         return Match(analysis, tuple(candidates))
 
