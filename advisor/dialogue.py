@@ -35,7 +35,8 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
 9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
 Candidates whose coverage is under the settings' `min_coverage` are passed over; in a text of several
 sentences or clauses, a candidate's coverage is the best of the whole text's and that of each part that
-asks, so the story told around a question does not count against its answer. Among candidates
+asks, so the story told around a question does not count against its answer. Of the others, the one with
+the highest score times coverage is the best. Among candidates
 within the clarify margin, one whose idf-weighted coverage is clearly the highest is answered without
 asking ("english skills" is about English, not skills in general); a `decline` intent that wins
 gives a fallback with its own opening line.
@@ -191,7 +192,10 @@ class Chat:
         return candidate.coverage >= self.kb.settings.min_coverage * min(1.0, FULL_SCORE / max(candidate.score, 1.0))
 
     def _best(self, match: Match) -> Candidate | None:
-        return next((c for c in match.candidates if self._covered(c)), None)
+        """The covered candidate with the highest score times coverage: an intent that speaks for all
+        of a question beats one that scores a little higher on a part of it ("dentist salary germany"
+        is another career's pay, not the ML salary table)."""
+        return max((c for c in match.candidates if self._covered(c)), key=_weight, default=None)
 
     def _weak(self, best: Candidate | None) -> bool:
         return best is None or best.score < self.kb.settings.answer_threshold
@@ -199,11 +203,12 @@ class Chat:
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
         margin = self.kb.settings.clarify_margin
-        return [
+        near = [
             c
             for c in match.candidates
-            if best.score - c.score < margin and self._covered(c) and self.kb.intent(c.intent).kind != "decline"
+            if abs(best.score - c.score) < margin and self._covered(c) and self.kb.intent(c.intent).kind != "decline"
         ]
+        return sorted(near, key=lambda c: c is not best)
 
     def _respond(self, match: Match) -> Reply:
         best = self._best(match)
@@ -477,6 +482,10 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
     joiners = sorted(clause_words, key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
+
+
+def _weight(candidate: Candidate) -> float:
+    return candidate.score * candidate.coverage
 
 
 def _asking(text: str) -> tuple[str, ...]:
