@@ -122,9 +122,18 @@ def _never_fire(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iter
 
 
 def _won_by_another(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iterator[Problem]:
-    """Example questions that the matcher gives to another intent."""
+    """Example questions that the matcher gives to another intent; for a decline intent, those that the
+    advisor answers (another intent may rank first on a shared word, as long as the question is declined)."""
+    from .dialogue import Chat
+
     for intent in kb.intents:
         for n, example in enumerate(intent.examples):
+            if intent.kind == "decline":
+                reply = Chat(kb, matcher).ask(example)
+                if reply.kind in ("answer", "smalltalk"):
+                    message = f"intent {intent.id!r}: its example {_show(example)} is answered as {reply.intent!r}"
+                    yield _warn(result, message, "intent", intent.id, "examples", n)
+                continue
             best = matcher.rank(example, limit=1).best  # the matcher prunes hard for the best alone
             if best is None or best.intent == intent.id:
                 continue

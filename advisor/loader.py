@@ -529,7 +529,7 @@ def _keywords(check: _Checker, node: _Node, what: str) -> list[tuple[tuple[str, 
     out = []
     for key in raw:
         weight = check.number(raw, key, f"{what} keyword {_show(key)}", 1.0, 0, 10)
-        group = tuple(w.strip().casefold() for w in str(key).split("|") if w.strip())
+        group = tuple(w.strip() for w in str(key).split("|") if w.strip())
         if not group:
             check.fail(raw, key, f"{what}: empty keyword", at_key=True)
             continue

@@ -27,6 +27,7 @@ CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
 COMMON_MIN_INTENTS = 4
 KNOWN_SHARE = 0.7
+TYPE_SHARE = 0.1
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
@@ -168,16 +169,19 @@ class Matcher:
     def _letter_aliases(aliases: Mapping[tuple[str, ...], Any]) -> frozenset[str]:
         return frozenset(k[0] for k in aliases if len(k) == 1 and len(k[0]) == 1 and k[0].isalpha())
 
-    def analyse(self, text: str) -> Analysis:
-        """Turn a question into weighted features, noting corrections and named entities.
-
-        A one-letter alias names its value only when typed as a capital ("R"): in lower case ("r u a
-        bot", "what r the skills") it is texting for a little word, and is left out."""
+    def _words(self, text: str) -> list[str]:
+        """The text's words, less any one-letter alias typed in lower case: such an alias names its
+        value only as a capital ("is R worth it"); "r u a bot" and "what r the skills" are texting."""
         typed = words(text)
         if self._letters and self._letters.intersection(typed):
             shown = words(text, fold=False)
             if len(shown) == len(typed):
                 typed = [w for w, s in zip(typed, shown) if s not in self._letters]
+        return typed
+
+    def analyse(self, text: str) -> Analysis:
+        """Turn a question into weighted features, noting corrections and named entities."""
+        typed = self._words(text)
         corrected, corrections = [], []
         for word in typed:
             fix = self.correct(word)
@@ -252,7 +256,7 @@ class Matcher:
 
     def analyse_example(self, text: str) -> Analysis:
         """An example question or keyword as compiling reads it: as written, without typo repair."""
-        stems = [stem(w) for w in words(text)]
+        stems = [stem(w) for w in self._words(text)]
         mentions, _, _ = self._mentions(stems, stems)
         return self._features(self._synonyms.apply(stems), (), (), mentions)
 
@@ -294,8 +298,9 @@ class Matcher:
         self._table = table
         self._intent_ids = [i.id for i in intents]
         self._common = self._common_words(samples)
+        self._types = self._intent_types(samples)
         self._foreign = self._foreign_words(samples, keyword_feats)
-        self._refine([(f, i) for f, i in samples if intents[i].kind != "decline"], seed)
+        self._refine(samples, seed)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
 
@@ -307,6 +312,19 @@ class Matcher:
         spread = Counter(f for f, _ in pairs if " " not in f and not f.startswith("@"))
         least = max(COMMON_MIN_INTENTS, len(answering) / 2)
         return frozenset(f for f, n in spread.items() if n >= least)
+
+    def _intent_types(self, samples: list[tuple[tuple[str, ...], int]]) -> list[frozenset[str]]:
+        """Per intent, the entity types it is about: those its slots take, and those named in at least
+        TYPE_SHARE of its examples."""
+        named: list[Counter[str]] = [Counter() for _ in self.kb.intents]
+        sizes = Counter(index for _, index in samples)
+        for feats, index in samples:
+            named[index].update(f for f in feats if f.startswith("@"))
+        return [
+            frozenset({f"@{s.entity}" for s in intent.slots}
+                      | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]})
+            for index, intent in enumerate(self.kb.intents)
+        ]
 
     def _foreign_words(
         self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
@@ -321,10 +339,13 @@ class Matcher:
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
-        and lower the rival's. Decline intents' examples are left out: they are a mixed bag of what the
-        bot must not answer, and sharpening on them takes weight from the intents that answer."""
+        and lower the rival's. A decline intent's example teaches only through the features no answering
+        intent's example has (the other job in "paramedic pay uk"): the frame it shares with them ("how
+        much do ... earn") stays theirs, so "how much do they earn" is still a salary question."""
         import random
 
+        declines = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        answering = {f for feats, index in samples if index not in declines for f in feats}
         rng = random.Random(seed)
         order = list(samples)
         table = self._table
@@ -341,6 +362,8 @@ class Matcher:
                 if rival_score + REFINE_MARGIN > own:
                     mistakes += 1
                     for f, w in vec:
+                        if gold in declines and f in answering:
+                            continue
                         row = table[f]
                         row[gold] = raised = row.get(gold, 0.0) + REFINE_RATE * w
                         row[rival] = row.get(rival, 0.0) - REFINE_RATE * w
@@ -401,10 +424,9 @@ class Matcher:
                 if (weight := row.get(index)) is not None and abs(points := scaled * weight) >= 0.05
             ]
             evidence.sort(key=_by_points)
-            smalltalk = self.kb.intents[index].kind == "smalltalk"
-            coverage = self._coverage(analysis, content, evidence, smalltalk)
+            coverage = self._coverage(analysis, content, evidence, index)
             for part, words_ in asking:
-                coverage = max(coverage, self._coverage(part, words_, evidence, smalltalk))
+                coverage = max(coverage, self._coverage(part, words_, evidence, index))
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         return Match(analysis, tuple(candidates))
 
@@ -424,7 +446,7 @@ class Matcher:
         analysis: Analysis,
         content: list[tuple[str, bool, str, float, float]],
         evidence: Sequence[tuple[str, float]],
-        smalltalk: bool,
+        index: int,
     ) -> tuple[float, float]:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
@@ -434,12 +456,15 @@ class Matcher:
           it has never seen or knows only from decline intents ("english skills" is about English;
           in "paramedic pay", "paramedic" is what the question is about). In the weighted share, an
           unknown word weighs as much as the rarest known one.
-        - Each entity type named that does not speak for the intent counts as one more word that
-          does not ("accountant salary": the salary of another job)."""
-        support = {f for f, points in evidence if points > 0}
+        - A named entity speaks for the intent through its type only if the intent is about that type
+          (see _intent_types). Each entity type named that does not speak for the intent counts as one
+          more word that does not ("accountant salary": the salary of another job)."""
+        types = self._types[index]
+        support = {f for f, points in evidence if points > 0 and (not f.startswith("@") or f in types)}
         kept = [(f in support or typed in support, count, weight)
                 for f, common, typed, count, weight in content if f in support or not common]
         if not kept:
+            smalltalk = self.kb.intents[index].kind == "smalltalk"
             return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
         other_types = len({m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")})
         kept += [(False, 1.0, self._unknown_idf)] * other_types
@@ -606,6 +631,7 @@ class Matcher:
             "unknown_idf": self._unknown_idf,
             "common": sorted(self._common),
             "foreign": sorted(self._foreign),
+            "types": [sorted(t) for t in self._types],
             "table": [
                 list(table),
                 [len(row) for row in table.values()],
@@ -648,9 +674,10 @@ class Matcher:
         matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))
+        matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
         matcher._intent_ids = texts(state["intent_ids"])
-        if matcher._intent_ids != [i.id for i in kb.intents]:
+        if matcher._intent_ids != [i.id for i in kb.intents] or len(matcher._types) != len(kb.intents):
             raise ValueError("the compiled state is for other intents")
         features, sizes, indices, weights = state["table"]
         sizes = numbers(sizes, int, len(texts(features)))
@@ -668,6 +695,12 @@ class Matcher:
         if not isinstance(value, list) or set(map(type, value)) - {str}:
             raise ValueError("expected a list of text")
         return value
+
+    @classmethod
+    def _texts_lists(cls, value: Any) -> list[list[str]]:
+        if not isinstance(value, list):
+            raise ValueError("expected a list of lists of text")
+        return [cls._texts(v) for v in value]
 
     @staticmethod
     def _pairs(value: Any) -> list[tuple[Any, Any]]:

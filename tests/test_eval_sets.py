@@ -17,11 +17,11 @@ from advisor.evaluate import DECLINED, EvalReport, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (1,057 questions) 0.900 / 0.928 and test 0.842 / 0.956 on 2026-11-26, kept
+# bar: measured dev (660 questions) 0.890 / 0.926 and test 0.887 / 0.978 on 2026-11-27, kept
 # 3 points below, rounded down, so CI holds the line.
 BARS = {
-    "dev.yaml": (0.87, 0.89),
-    "test.yaml": (0.81, 0.92),
+    "dev.yaml": (0.86, 0.89),
+    "test.yaml": (0.85, 0.94),
 }
 
 
@@ -55,6 +55,12 @@ def test_out_of_scope_recall_holds_the_bar(reports, name):
     _, recall = report.oos_precision_recall()
     assert any(o.question.out_of_scope for o in report.outcomes)
     assert recall >= BARS[name][1], f"{name}: {_figures(report)}"
+
+
+def test_no_test_question_is_an_example_of_the_knowledge_base(advisor):
+    examples = {e.casefold().strip() for i in advisor.kb.intents for e in i.examples}
+    copied = sum(q.q.casefold().strip() in examples for q in load_questions([QUESTIONS / "test.yaml"]))
+    assert copied == 0, f"{copied} held-out questions are knowledge-base examples (not shown: the set is held out)"
 
 
 def test_every_labelled_intent_exists(advisor, reports):

@@ -40,7 +40,7 @@ def test_short_words_are_not_guessed(advisor):
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant"), [("helo", "hello"), ("heyy", "hey"), ("waht", "what"), ("lose", None), ("boom", None)]
+    ("typed", "meant"), [("helo", "hello"), ("byee", "bye"), ("waht", "what"), ("lose", None), ("boom", None)]
 )
 def test_a_four_letter_word_is_repaired_only_for_a_swap_or_a_missing_double(advisor, typed, meant):
     assert advisor.matcher.correct(typed) == meant
@@ -184,3 +184,4 @@ def test_naming_another_kind_of_thing_counts_against_an_intent(advisor):
     other_job = _coverage(advisor, "accountant salary in london", "salary")
     assert other_job < _coverage(advisor, "salary in london", "salary")
     assert advisor.chat().ask("accountant salary in london").kind == "fallback"
+
