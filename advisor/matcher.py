@@ -119,11 +119,16 @@ class Matcher:
     # ----- analysis -------------------------------------------------------------------------
 
     def _build_vocabulary(self) -> None:
+        """The knowledge base's words, and those a typo may be repaired into: a word of an example
+        question only when two examples use it (an example may hold a typo itself: "ingore" must not
+        become what "ignore" is read as); a word of any other part of the knowledge base always."""
         counts: Counter[str] = Counter()
+        examples: Counter[str] = Counter()
         kb = self.kb
         for intent in kb.intents:
-            for text in (*intent.examples, *(w for group, _ in intent.keywords for w in group)):
-                counts.update(words(text))
+            for text in intent.examples:
+                examples.update(words(text))
+            counts.update(w for group, _ in intent.keywords for phrase in group for w in words(phrase))
             counts.update(set(words(" ".join((intent.title, intent.answer)))))
         for etype in kb.entities.values():
             for value in etype.values:
@@ -139,9 +144,11 @@ class Matcher:
             for question in kb.interview.questions:
                 counts.update(w for option in question.options for w in words(" ".join((option.text, *option.words))))
         counts.update(kb.settings.stop_words)
+        targets = {w for w in counts} | {w for w, n in examples.items() if n >= 2}
+        counts.update(examples)
         self._vocab = counts
         self._stems = {stem(w) for w in counts}
-        self._vocab_list = [w for w in counts if len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
+        self._vocab_list = [w for w in counts if w in targets and len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word that a typed word most likely meant, or None if none is close.

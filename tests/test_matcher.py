@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from advisor.knowledge import load
 from advisor.matcher import Matcher
 
 
@@ -185,3 +186,16 @@ def test_naming_another_kind_of_thing_counts_against_an_intent(advisor):
     assert other_job < _coverage(advisor, "salary in london", "salary")
     assert advisor.chat().ask("accountant salary in london").kind == "fallback"
 
+
+
+def test_a_typo_in_one_example_is_not_what_other_words_are_repaired_into(tmp_path):
+    (tmp_path / "kb.yaml").write_text(
+        "intents:\n"
+        "  - id: skip\n"
+        "    examples: [what can i ingore at first, what can i skip]\n"
+        "    answer: Skip the formulas and keep the practice.\n",
+        encoding="utf-8",
+    )
+    matcher = Matcher(load(tmp_path))
+    assert matcher.correct("ignore") is None  # "ingore" is one example's typo, not a word to repair into
+    assert matcher.correct("formulsa") == "formulas"  # words of the answer are
