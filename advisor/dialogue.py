@@ -36,7 +36,7 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
 Candidates whose coverage is under the settings' `min_coverage` are passed over; in a text of several
 sentences or clauses, a candidate's coverage is the best of the whole text's and that of each part that
 asks, so the story told around a question does not count against its answer. Of the others, the one with
-the highest score times coverage is the best. Among candidates
+the highest score times coverage squared is the best. Among candidates
 within the clarify margin, one whose idf-weighted coverage is clearly the highest is answered without
 asking ("english skills" is about English, not skills in general); a `decline` intent that wins
 gives a fallback with its own opening line.
@@ -192,8 +192,8 @@ class Chat:
         return candidate.coverage >= self.kb.settings.min_coverage * min(1.0, FULL_SCORE / max(candidate.score, 1.0))
 
     def _best(self, match: Match) -> Candidate | None:
-        """The covered candidate with the highest score times coverage: an intent that speaks for all
-        of a question beats one that scores a little higher on a part of it ("dentist salary germany"
+        """The covered candidate with the highest score times coverage squared: an intent that speaks for
+        all of a question beats one that scores a little higher on a part of it ("dentist salary germany"
         is another career's pay, not the ML salary table)."""
         return max((c for c in match.candidates if self._covered(c)), key=_weight, default=None)
 
@@ -485,7 +485,7 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _weight(candidate: Candidate) -> float:
-    return candidate.score * candidate.coverage
+    return candidate.score * candidate.coverage**2
 
 
 def _asking(text: str) -> tuple[str, ...]:
