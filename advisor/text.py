@@ -89,10 +89,16 @@ class Phrases:
         self._longest = max((len(k) for k in self._map), default=0)
 
     def apply(self, tokens: Iterable[str]) -> list[str]:
-        """Return the tokens with every known phrase replaced by its canonical word."""
+        """Return the tokens with every known phrase replaced by its canonical word; a phrase of words
+        that are themselves replaced is read too ("machine lerning": "lerning" is "learning", and
+        "machine learning" is "ml")."""
         tokens = list(tokens)
         if not self._map:
             return tokens
+        once = self._apply(tokens)
+        return self._apply(once) if once != tokens else once
+
+    def _apply(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
         while i < len(tokens):

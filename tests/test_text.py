@@ -130,3 +130,8 @@ def test_words_never_raise_and_give_clean_lower_case_words(text):
 @given(st.from_regex(r"[a-z]{1,12}", fullmatch=True))
 def test_stem_never_grows_a_word(word):
     assert len(stem(word)) <= len(word)
+
+
+def test_a_phrase_of_words_that_are_themselves_synonyms_is_read():
+    phrases = Phrases({("machine", "learning"): "ml", ("lerning",): "learning"})
+    assert phrases.apply(["what", "is", "machine", "lerning"]) == ["what", "is", "ml"]
