@@ -65,7 +65,7 @@ FULL_SCORE = 100.0
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
 SPECIFIC_MARGIN = 0.05
 PICK_MAX_WORDS = 4
-ASKING_MIN_WORDS = 3
+ASKING_MIN_WORDS = 2
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
 
