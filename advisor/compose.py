@@ -22,12 +22,14 @@ class Explanation:
     matched: tuple[tuple[str, float], ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     entities: tuple[tuple[str, str, str], ...] = ()
-    runners_up: tuple[tuple[str, float], ...] = ()
+    runners_up: tuple[tuple[str, float, float], ...] = ()
     note: str = ""
+    coverage: float | None = None  # the share of the question's words that speak for the intent
 
     def format(self) -> str:
         """Several short lines, one fact each."""
-        lines = [f"intent: {self.intent or '(none)'}   score: {self.score:g}"]
+        first = f"intent: {self.intent or '(none)'}   score: {self.score:g}"
+        lines = [first + (f"   coverage: {self.coverage:g}" if self.coverage is not None else "")]
         if self.matched:
             lines.append("matched: " + ", ".join(f"{f} +{p:g}" if p >= 0 else f"{f} {p:g}" for f, p in self.matched))
         if self.corrections:
@@ -35,7 +37,7 @@ class Explanation:
         if self.entities:
             lines.append("entities: " + ", ".join(f"{t}={name} ({typed!r})" for t, name, typed in self.entities))
         if self.runners_up:
-            lines.append("runners-up: " + ", ".join(f"{i} {s:g}" for i, s in self.runners_up))
+            lines.append("runners-up: " + ", ".join(f"{i} {s:g} (coverage {c:g})" for i, s, c in self.runners_up))
         if self.note:
             lines.append(self.note)
         return "\n".join(lines)
@@ -49,6 +51,7 @@ class Explanation:
             "entities": [list(e) for e in self.entities],
             "runners_up": [list(r) for r in self.runners_up],
             "note": self.note,
+            "coverage": self.coverage,
         }
 
 
@@ -94,8 +97,9 @@ def explain(match: Match, intent: str | None = None, note: str = "") -> Explanat
         matched=tuple([e for e in chosen.evidence if e[1] > 0][:8]) if chosen else (),
         corrections=a.corrections,
         entities=tuple([(m.entity, m.value, m.typed) for m in a.mentions]),
-        runners_up=tuple([(c.intent, shown(c.score)) for c in candidates if c is not chosen][:3]),
+        runners_up=tuple([(c.intent, shown(c.score), round(c.coverage, 2)) for c in candidates if c is not chosen][:3]),
         note=note,
+        coverage=round(chosen.coverage, 2) if chosen else None,
     )
 
 
