@@ -144,7 +144,7 @@ class Matcher:
             for question in kb.interview.questions:
                 counts.update(w for option in question.options for w in words(" ".join((option.text, *option.words))))
         counts.update(kb.settings.stop_words)
-        targets = {w for w in counts} | {w for w, n in examples.items() if n >= 2}
+        targets = set(counts) | {w for w, n in examples.items() if n >= 2}
         counts.update(examples)
         self._vocab = counts
         self._stems = {stem(w) for w in counts}
