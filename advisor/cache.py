@@ -40,10 +40,10 @@ try:
 except ImportError:  # pragma: no cover - another Python implementation
     from hashlib import blake2b
 
-FORMAT = 2
+FORMAT = 4
 PACK_MIN = 8
 KEEP = 32  # cache files kept (one per knowledge directory); the least recently used go first
-_PACKED = {"$f8": "d", "$i8": "q"}
+_PACKED = {"$f8": "d", "$i8": "q", "$i2": "h"}
 
 
 def cache_dir() -> Path | None:
@@ -186,7 +186,8 @@ def _no_constant(name: str) -> None:
 
 
 def pack(value: Any) -> Any:
-    """A JSON value with each long list of floats (or of ints) replaced by {"$f8" or "$i8": base64}."""
+    """A JSON value with each long list of floats (or of ints) replaced by {"$f8", "$i8" or, for ints that
+    fit in two bytes (intent numbers, row sizes), "$i2": base64}."""
     if isinstance(value, dict):
         return {k: pack(v) for k, v in value.items()}
     if not isinstance(value, list):
@@ -195,7 +196,8 @@ def pack(value: Any) -> Any:
     if len(value) >= PACK_MIN and kinds == {float} and all(map(isfinite, value)):
         return {"$f8": b2a_base64(array("d", value).tobytes(), newline=False).decode()}
     if len(value) >= PACK_MIN and kinds == {int} and min(value) >= -(2**63) and max(value) < 2**63:
-        return {"$i8": b2a_base64(array("q", value).tobytes(), newline=False).decode()}
+        tag, code = ("$i2", "h") if min(value) >= -(2**15) and max(value) < 2**15 else ("$i8", "q")
+        return {tag: b2a_base64(array(code, value).tobytes(), newline=False).decode()}
     return [pack(v) for v in value] if kinds & {dict, list} else value
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import accumulate, islice
 from typing import Any
 
 from .knowledge import KnowledgeBase
@@ -80,6 +80,37 @@ class Match:
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+
+class _Rows:
+    """The compiled weights as a cache gives them back: a feature's row (intent index -> weight) is
+    made into a dict when a question first uses it, so a start does not build thousands of rows that
+    it never reads. Read like the dict of rows that compiling makes (get, iteration, values)."""
+
+    def __init__(self, features: list[str], sizes: list[int], indices: list[int], weights: list[float]) -> None:
+        self._position = dict(zip(features, range(len(features))))
+        self._starts = list(accumulate(sizes, initial=0))
+        self._indices, self._weights = indices, weights
+        self._made: dict[str, dict[int, float]] = {}
+
+    def get(self, feature: str, default: Any = None) -> Any:
+        row = self._made.get(feature)
+        if row is None:
+            n = self._position.get(feature)
+            if n is None:
+                return default
+            start, end = self._starts[n], self._starts[n + 1]
+            row = self._made[feature] = dict(zip(self._indices[start:end], self._weights[start:end]))
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+    def values(self) -> Iterator[dict[int, float]]:
+        return (self.get(f) for f in self._position)
 
 
 def _slip(typed: str, meant: str) -> bool:
@@ -634,7 +665,7 @@ class Matcher:
             "vocab": [list(self._vocab), list(self._vocab.values())],
             "vocab_list": self._vocab_list,
             "stems": sorted(self._stems),
-            "idf": [list(self._idf), list(self._idf.values())],
+            "idf": [self._idf[f] for f in table],  # in the order of the table's features
             "unknown_idf": self._unknown_idf,
             "common": sorted(self._common),
             "foreign": sorted(self._foreign),
@@ -645,7 +676,6 @@ class Matcher:
                 [i for row in table.values() for i in row],
                 [w for row in table.values() for w in row.values()],
             ],
-            "tops": [self._top[f] for f in table],
             "intent_ids": self._intent_ids,
             "scale": self._scale,
         }
@@ -677,8 +707,6 @@ class Matcher:
         matcher._stems = set(texts(state["stems"]))
         matcher._corrections = {}
         matcher._content = {}
-        features, idf = cls._pairs([state["idf"]])[0]
-        matcher._idf = dict(zip(texts(features), numbers(idf, float, len(features))))
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))
         matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
@@ -691,10 +719,9 @@ class Matcher:
         indices, weights = numbers(indices, int, sum(sizes)), numbers(weights, float, sum(sizes))
         if indices and (min(sizes) < 1 or min(indices) < 0 or max(indices) >= len(matcher._intent_ids)):
             raise ValueError("the compiled weights point outside the intents")
-        postings = zip(indices, weights)
-        matcher._table = defaultdict(dict, zip(features, (dict(islice(postings, n)) for n in sizes)))
-        tops = numbers(state["tops"], float, len(features))
-        matcher._top = dict(zip(features, tops))
+        matcher._table = _Rows(features, sizes, indices, weights)
+        matcher._idf = dict(zip(features, numbers(state["idf"], float, len(features))))
+        matcher._top = {}  # _best works a row's top out from the row when it needs it
         return matcher
 
     @staticmethod
@@ -720,6 +747,6 @@ class Matcher:
         """A list of `count` finite numbers of one type (an int is not taken for a float, nor a bool for an int)."""
         if not isinstance(value, list) or len(value) != count or set(map(type, value)) - {kind}:
             raise ValueError(f"expected {count} values of type {kind.__name__}")
-        if kind is float and not all(map(math.isfinite, value)):
+        if kind is float and not math.isfinite(sum(value)):  # an inf or a nan anywhere makes the sum one
             raise ValueError("expected finite numbers")
         return value
