@@ -330,3 +330,11 @@ def test_arbitrary_bytes_as_cache_file_are_a_miss(tmp_path_factory, junk):
     slot = tmp_path_factory.mktemp("slot") / "x.json"
     slot.write_bytes(junk)
     assert cache.read(slot, "0" * 64) is None
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=cache.PACK_MIN, max_size=40))
+def test_long_int_lists_pack_small_when_they_fit_and_come_back_the_same(numbers):
+    packed = cache.pack(numbers)
+    small = all(-(2**15) <= n < 2**15 for n in numbers)
+    assert set(packed) == ({"$i2"} if small else {"$i8"})
+    assert cache.unpack(json.loads(json.dumps(packed))) == numbers
