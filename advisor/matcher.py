@@ -17,7 +17,7 @@ from itertools import accumulate, islice
 from typing import Any
 
 from .knowledge import KnowledgeBase
-from .text import Phrases, stem, words
+from .text import Phrases, longest_from, stem, words
 
 TYPO_MIN_LEN = 4
 LONG_WORD = 7
@@ -140,7 +140,7 @@ class Matcher:
                     key = tuple(stem(w) for w in words(alias))
                     if key and (etype.id, value.id) not in self._aliases[key]:
                         self._aliases[key].append((etype.id, value.id))
-        self._alias_len = max((len(k) for k in self._aliases), default=0)
+        self._alias_len = longest_from(self._aliases)
         self._letters = self._letter_aliases(self._aliases)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
@@ -230,11 +230,13 @@ class Matcher:
         stems = [stem(w) for w in corrected]
         mentions, rest, named = self._mentions(stems, typed)
         analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
+        features, weights = analysis.features, analysis.weights
         if named:
             # a named entity's own words are understood through its @type feature, not unknown words
-            kept = [(f, w) for f, w in zip(analysis.features, analysis.weights) if f in self._idf or f not in named]
-            analysis = replace(analysis, features=tuple(f for f, _ in kept), weights=tuple(w for _, w in kept))
-        return replace(analysis, entity_only=bool(mentions) and not rest, named=named)
+            kept = [(f, w) for f, w in zip(features, weights) if f in self._idf or f not in named]
+            features, weights = tuple(f for f, _ in kept), tuple(w for _, w in kept)
+        entity_only = bool(mentions) and not rest
+        return replace(analysis, features=features, weights=weights, entity_only=entity_only, named=named)
 
     def content_words(self, text: str) -> list[str]:
         """The stems of a text that carry meaning: typos repaired, stop words left out (remembered,
@@ -256,7 +258,7 @@ class Matcher:
         named: dict[str, str] = {}
         i = 0
         while i < len(stems):
-            for size in range(min(self._alias_len, len(stems) - i), 0, -1):
+            for size in range(min(self._alias_len.get(stems[i], 0), len(stems) - i), 0, -1):
                 hits = self._aliases.get(tuple(stems[i : i + size]))
                 if hits:
                     span = " ".join(typed[i : i + size])
@@ -462,9 +464,13 @@ class Matcher:
                 if (weight := row.get(index)) is not None and abs(points := scaled * weight) >= 0.05
             ]
             evidence.sort(key=_by_points)
-            coverage = self._coverage(analysis, content, evidence, index)
+            types = self._types[index]
+            support = {f for f, points in evidence if points > 0 and (f[0] != "@" or f in types)}
+            coverage = self._coverage(analysis, content, support, index)
             for part, words_ in asking:
-                coverage = max(coverage, self._coverage(part, words_, evidence, index))
+                if coverage == (1.0, 1.0):
+                    break
+                coverage = max(coverage, self._coverage(part, words_, support, index))
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         return Match(analysis, tuple(candidates))
 
@@ -483,7 +489,7 @@ class Matcher:
         self,
         analysis: Analysis,
         content: list[tuple[str, bool, str, float, float]],
-        evidence: Sequence[tuple[str, float]],
+        support: set[str],
         index: int,
     ) -> tuple[float, float]:
         """The share of the question's content words that speak for an intent, counted and weighted by
@@ -496,22 +502,28 @@ class Matcher:
           unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type only if the intent is about that type
           (see _intent_types). Each entity type named that does not speak for the intent counts as one
-          more word that does not ("accountant salary": the salary of another job)."""
-        types = self._types[index]
-        support = {f for f, points in evidence if points > 0 and (not f.startswith("@") or f in types)}
-        kept = [(f in support or typed in support, count, weight)
-                for f, common, typed, count, weight in content if f in support or not common]
+          more word that does not ("accountant salary": the salary of another job).
+        `support`: the features with points for the intent (an entity type only if the intent is about it)."""
+        covered = counted = covered_weight = weighed = 0.0
+        kept = False
+        for f, common, typed, count, weight in content:
+            if f in support or (not common and typed in support):
+                covered += 1.0
+                counted += 1.0
+                covered_weight += weight
+            elif not common:
+                counted += count
+            else:
+                continue
+            weighed += weight
+            kept = True
         if not kept:
             smalltalk = self.kb.intents[index].kind == "smalltalk"
             return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
-        other_types = len({m.entity for m in analysis.mentions} - {f[1:] for f in support if f.startswith("@")})
-        kept += [(False, 1.0, self._unknown_idf)] * other_types
-        counted = sum(1.0 if covered else count for covered, count, _ in kept)
-        weighed = sum(weight for _, _, weight in kept)
-        return (
-            sum(1.0 for covered, _, _ in kept if covered) / counted,
-            sum(weight for covered, _, weight in kept if covered) / weighed,
-        )
+        for _ in {m.entity for m in analysis.mentions} - {f[1:] for f in support if f[0] == "@"}:
+            counted += 1.0
+            weighed += self._unknown_idf
+        return covered / counted, covered_weight / weighed
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 
@@ -699,7 +711,7 @@ class Matcher:
         hits = zip(types, values)
         groups = (list(islice(hits, n)) for n in sizes)
         matcher._aliases = defaultdict(list, zip(map(tuple, map(str.split, keys)), groups))
-        matcher._alias_len = max((len(k) for k in matcher._aliases), default=0)
+        matcher._alias_len = longest_from(matcher._aliases)
         matcher._letters = cls._letter_aliases(matcher._aliases)
         words_, counts = cls._pairs([state["vocab"]])[0]
         matcher._vocab = Counter(dict(zip(texts(words_), numbers(counts, int, len(words_)))))

@@ -86,7 +86,7 @@ class Phrases:
 
     def __init__(self, mapping: Mapping[tuple[str, ...], str]) -> None:
         self._map = dict(mapping)
-        self._longest = max((len(k) for k in self._map), default=0)
+        self._longest = longest_from(self._map)
 
     def apply(self, tokens: Iterable[str]) -> list[str]:
         """Return the tokens with every known phrase replaced by its canonical word; a phrase of words
@@ -100,9 +100,10 @@ class Phrases:
 
     def _apply(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
+        longest = self._longest
         i = 0
         while i < len(tokens):
-            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+            for size in range(min(longest.get(tokens[i], 0), len(tokens) - i), 0, -1):
                 canon = self._map.get(tuple(tokens[i : i + size]))
                 if canon is not None:
                     out.append(canon)
@@ -112,6 +113,16 @@ class Phrases:
                 out.append(tokens[i])
                 i += 1
         return out
+
+
+def longest_from(phrases: Iterable[tuple[str, ...]]) -> dict[str, int]:
+    """Per first word, the length of the longest phrase that starts with it: a word that starts none
+    is passed over at once."""
+    longest: dict[str, int] = {}
+    for phrase in phrases:
+        if phrase and len(phrase) > longest.get(phrase[0], 0):
+            longest[phrase[0]] = len(phrase)
+    return longest
 
 
 def stems(text: str) -> list[str]:
