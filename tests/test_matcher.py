@@ -163,10 +163,12 @@ def _coverage(advisor, text: str, intent: str) -> float:
 
 
 def test_a_word_every_topic_uses_does_not_count_against_an_intent(advisor):
-    """'ml' is in the examples of most intents: unmatched, it says nothing about the question."""
+    """'ml' is in the examples of most intents: unmatched, it says nothing about the question, so it never
+    lowers an intent's coverage (matched, it raises it)."""
     assert "ml" in advisor.matcher._common
-    assert _coverage(advisor, "how long do people stay junior in ML", "career_map") == pytest.approx(
-        _coverage(advisor, "how long do people stay junior", "career_map"))
+    with_ml = _coverage(advisor, "how long do people stay junior in ML", "career_map")
+    assert with_ml >= _coverage(advisor, "how long do people stay junior", "career_map")
+    assert _coverage(advisor, "how long do people stay junior in zookeeping", "career_map") < with_ml
 
 
 def test_an_unknown_word_weighs_more_against_an_intent_than_a_known_one(advisor):
