@@ -106,9 +106,6 @@ class _Rows:
     def __iter__(self) -> Iterator[str]:
         return iter(self._position)
 
-    def __len__(self) -> int:
-        return len(self._position)
-
     def values(self) -> Iterator[dict[int, float]]:
         return (self.get(f) for f in self._position)
 
