@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import KnowledgeBase, Validation, fields, validate
 from .matcher import Matcher
-from .text import stems
+from .text import Phrases, stems
 
 DUPLICATE_CUTOFF = 95  # fuzz.ratio of two normalised examples with their words sorted, from 0 to 100
 TOP = 5  # candidates looked at per example: its closest rivals
@@ -147,10 +147,16 @@ def _won_by_another(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> 
 def _near_duplicates(kb: KnowledgeBase, result: Validation) -> list[Problem]:
     """Pairs of examples of two different intents that read the same once case, punctuation, word
     forms and word order are set aside. Compared in rapidfuzz, one example against all at a time;
-    each example's TOP closest only, so that a knowledge base of look-alikes cannot flood the report."""
+    each example's TOP closest only, so that a knowledge base of look-alikes cannot flood the report.
+    Two examples that name different entity values ("what does a data engineer do", "what does a data
+    scientist do") ask about different things, however alike they read."""
     owners = [(intent.id, n) for intent in kb.intents for n in range(len(intent.examples))]
     examples = [example for intent in kb.intents for example in intent.examples]
-    texts = [" ".join(sorted(stems(example))) for example in examples]  # sorted once: token_sort_ratio's job
+    values = Phrases({tuple(stems(alias)): f"@{etype.id}={value.id}"
+                      for etype in kb.entities.values() for value in etype.values for alias in value.aliases})
+    read = [values.apply(stems(example)) for example in examples]
+    named = [frozenset(w for w in words_ if w.startswith("@")) for words_ in read]
+    texts = [" ".join(sorted(words_)) for words_ in read]  # sorted once: token_sort_ratio's job
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     lengths = [len(texts[i]) for i in by_length]
     ordered = [texts[i] for i in by_length]
@@ -166,7 +172,7 @@ def _near_duplicates(kb: KnowledgeBase, result: Validation) -> list[Problem]:
             other = by_length[low + position]
             a, b = min(index, other), max(index, other)
             (first, n), (second, m) = owners[a], owners[b]
-            if first == second or (a, b) in seen:
+            if first == second or (a, b) in seen or named[a] != named[b]:
                 continue
             seen.add((a, b))
             path, line, _ = result.where("intent", first, "examples", n)

@@ -46,8 +46,8 @@ entities:
 """
 
 OVERLAP_WARNINGS = [
+    (8, 9, "intent 'tea': its example 'coffee of the day' is matched to 'coffee'"),
     (10, 7, "intent 'tea': keyword 'the' is only stop words: it never adds weight"),
-    (14, 9, "intent 'coffee': its example 'coffee of the day' is matched to 'tea'"),
     (14, 9, "intents 'tea' and 'coffee' have near-identical examples: 'coffee of the day' and 'coffee of the day' "
             "(a.yaml:8), similarity 100%"),
     (18, 9, "intent 'coffee': example 'the' is only stop words: it can never match"),
@@ -145,6 +145,27 @@ def test_the_matcher_warnings_wait_for_the_errors_to_be_fixed(tmp_path):
     assert any("{heat}" in m for _, m in messages)
 
 
+ROLES = """\
+intents:
+  - id: work
+    examples: [what does an ml engineer do, what does an ml engineer do all day]
+    answer: Models.
+  - id: platform
+    examples: [what does an mlops engineer do, what does ml engineer do all day]
+    answer: Pipelines.
+entities:
+  role:
+    values: [{id: mle, name: ml engineer}, {id: mlops, name: mlops engineer}]
+"""
+
+
+def test_examples_that_name_different_values_are_not_near_identical(tmp_path):
+    root = _write(tmp_path / "kb", {"a.yaml": ROLES})
+    near = [p.message for p in check(root).problems if "near-identical" in p.message]
+    assert near == ["intents 'work' and 'platform' have near-identical examples: 'what does ml engineer do all "
+                    "day' and 'what does an ml engineer do all day' (a.yaml:3), similarity 95%"]
+
+
 def test_a_problem_reads_like_a_compiler_message():
     assert Problem("warning", "kb/a.yaml", 3, 7, "x").format() == "kb/a.yaml:3:7: warning: x"
     assert Problem("error", "kb", 0, 0, "no intents").format() == "kb: error: no intents"
@@ -157,7 +178,7 @@ def test_check_prints_warnings_and_passes(tmp_path, capsys):
     root = _write(tmp_path / "kb", {"a.yaml": OVERLAPS})
     assert cli.main(["check", str(root)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"{root / 'a.yaml'}:10:7: warning: intent 'tea': keyword 'the'")
+    assert out[0].startswith(f"{root / 'a.yaml'}:8:9: warning: intent 'tea': its example 'coffee of the day'")
     assert out[-1] == f"ok: 3 intents, 1 entities, {len(OVERLAP_WARNINGS)} warnings"
 
 
