@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -379,20 +380,20 @@ class Matcher:
         and lower the rival's. A decline intent's example teaches only through the features no answering
         intent's example has (the other job in "paramedic pay uk"): the frame it shares with them ("how
         much do ... earn") stays theirs, so "how much do they earn" is still a salary question.
-        The weights kept are the average over every step (an averaged perceptron), so the examples met
-        last in the shuffled order do not get the last word: it answers unseen questions better."""
-        import random
-
+        Each pass takes the examples in an order set by a hash of each one, so adding or removing one
+        example leaves the others' order alone and moves few other answers (a shuffle moved several
+        times as many). The weights kept are the average over every step (an averaged perceptron): the
+        examples met last do not get the last word, and unseen questions are answered better."""
         declines = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
         answering = {f for feats, index in samples if index not in declines for f in feats}
-        rng = random.Random(seed)
         order = list(samples)
+        ids = [intent.id for intent in self.kb.intents]
         table = self._table
         top = self._row_tops(table)
         steps = 0
         moved: dict[tuple[str, int], float] = defaultdict(float)
-        for _ in range(REFINE_EPOCHS):
-            rng.shuffle(order)
+        for epoch in range(REFINE_EPOCHS):
+            order.sort(key=lambda sample: zlib.crc32(" ".join((ids[sample[1]], *sample[0])).encode(), seed + epoch))
             mistakes = 0
             for feats, gold in order:
                 steps += 1

@@ -46,8 +46,8 @@ entities:
 """
 
 OVERLAP_WARNINGS = [
-    (8, 9, "intent 'tea': its example 'coffee of the day' is matched to 'coffee'"),
     (10, 7, "intent 'tea': keyword 'the' is only stop words: it never adds weight"),
+    (14, 9, "intent 'coffee': its example 'coffee of the day' is matched to 'tea'"),
     (14, 9, "intents 'tea' and 'coffee' have near-identical examples: 'coffee of the day' and 'coffee of the day' "
             "(a.yaml:8), similarity 100%"),
     (18, 9, "intent 'coffee': example 'the' is only stop words: it can never match"),
@@ -178,7 +178,7 @@ def test_check_prints_warnings_and_passes(tmp_path, capsys):
     root = _write(tmp_path / "kb", {"a.yaml": OVERLAPS})
     assert cli.main(["check", str(root)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"{root / 'a.yaml'}:8:9: warning: intent 'tea': its example 'coffee of the day'")
+    assert out[0].startswith(f"{root / 'a.yaml'}:10:7: warning: intent 'tea': keyword 'the'")
     assert out[-1] == f"ok: 3 intents, 1 entities, {len(OVERLAP_WARNINGS)} warnings"
 
 

@@ -250,7 +250,7 @@ def test_stdin_closed_mid_line_still_answers_the_last_line(args):
 
 
 def test_ask_json_carries_options_notice_and_explanation():
-    long = MLOPS + " x" * 2000
+    long = (MLOPS + "? ") * 40
     result = run("ask", "--json", "-", stdin=f"{long}\nwrite me a poem\n")
     cut, declined = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(cut["question"]) == 1000 and "cut to 1,000 characters" in cut["notice"]

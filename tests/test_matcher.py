@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from advisor.knowledge import load
@@ -201,3 +203,17 @@ def test_a_typo_in_one_example_is_not_what_other_words_are_repaired_into(tmp_pat
     matcher = Matcher(load(tmp_path))
     assert matcher.correct("ignore") is None  # "ingore" is one example's typo, not a word to repair into
     assert matcher.correct("formulsa") == "formulas"  # words of the answer are
+
+
+def test_the_order_examples_are_written_in_changes_no_score(advisor):
+    """Refinement takes the examples in an order of their own, so an author who sorts or moves examples
+    (or adds one: then only answers near it move) does not reshuffle every other answer."""
+    kb = advisor.kb
+    reordered = replace(kb, intents=tuple(replace(i, examples=i.examples[::-1]) for i in reversed(kb.intents)))
+    assert [i.id for i in reordered.intents] != [i.id for i in kb.intents]
+    first, second = Matcher(kb), Matcher(reordered)
+    questions = [example for intent in kb.intents for example in intent.examples[::40]]
+    for question in questions:
+        ours = {c.intent: c.score for c in first.rank(question, limit=3).candidates}
+        theirs = {c.intent: c.score for c in second.rank(question, limit=3).candidates}
+        assert ours == pytest.approx(theirs, abs=0.11), question
