@@ -59,7 +59,7 @@ from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
-_CLAUSE = re.compile(r",\s")
+_CLAUSE = re.compile(r",\s|\s(?:but|so)\s|\s[-–—]+\s")
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
@@ -490,8 +490,9 @@ def _weight(candidate: Candidate) -> float:
 
 def _asking(text: str) -> tuple[str, ...]:
     """The parts of a text that ask, for the matcher's coverage: its sentences ending in "?" and its last
-    sentence, and the comma-separated clauses of these, each of ASKING_MIN_WORDS words or more ("I'm 34,
-    an accountant. Which topics can I skip for now?"). Empty when the text is one such part."""
+    sentence, and the clauses of these (split at a comma, "but", "so" or a dash), each of ASKING_MIN_WORDS
+    words or more ("I'm 34, an accountant. Which topics can I skip for now?"). Empty when the text is one
+    such part."""
     sentences, start = [], 0
     for end in _SENTENCE_END.finditer(text):
         sentences.append(text[start : end.end()])

@@ -359,3 +359,14 @@ def test_the_quiz_command_starts_the_interview_and_is_recorded(advisor, cooking)
     other = commands.State(cooking, cooking.chat())
     assert "no interview" in commands.run(other, "/quiz")
     assert "/quiz" in commands.help_text()
+
+
+def test_the_asking_parts_are_split_at_commas_but_so_and_dashes():
+    from advisor.dialogue import _asking
+
+    assert _asking("sorry dumb question but what actually is machine learning") == (
+        "sorry dumb question", "what actually is machine learning")
+    assert _asking("I'm 34, an accountant. Which topics can I skip for now?") == (
+        "Which topics can I skip for now?",)
+    assert "is it worth learning" in _asking("tableau - is it worth learning")
+    assert _asking("what does an ML engineer do") == ()
