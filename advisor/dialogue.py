@@ -59,7 +59,7 @@ from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
-_CLAUSE = re.compile(r",\s|\s(?:but|so)\s|\s[-–—]+\s")
+_CLAUSE = re.compile(",\\s|\\s(?:but|so)\\s|\\s[-\u2013\u2014]+\\s")
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking

@@ -120,6 +120,42 @@ def _slip(typed: str, meant: str) -> bool:
     return sorted(meant) == sorted(typed)
 
 
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEYS = {c: (row, column) for row, keys in enumerate(_ROWS) for column, c in enumerate(keys)}
+_VOWELS = frozenset("aeiouy")
+_SOUNDS = frozenset(map(frozenset, ("cs", "ck", "kq", "sz", "gj", "vw", "dt", "bp", "mn", "fv", "xs")))
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Keys next to each other on a QWERTY keyboard, whose rows are each set off half a key to the right."""
+    if a not in _KEYS or b not in _KEYS:
+        return False
+    (ra, ca), (rb, cb) = sorted((_KEYS[a], _KEYS[b]))
+    return (rb == ra and cb - ca == 1) or (rb == ra + 1 and ca - cb in (0, 1))
+
+
+def _mistyped(typed: str, meant: str, edits: int) -> bool:
+    """Whether a keyboard or a speller could turn `meant` into `typed` in at most `edits` slips: a letter
+    left out or typed twice, two letters swapped, or one letter typed for another that is a neighbouring
+    key, also a vowel or alike in sound ("salery", "enginer", "tensorflwo"); any other letter typed for
+    another counts as two slips, and at most one letter may be too many. So real words are left alone:
+    "barking" is not "banking", nor "suitable" "stable"."""
+    if len(typed) > len(meant) + 1:
+        return False
+    last = list(range(len(meant) + 1))
+    before: list[int] = []
+    for i, a in enumerate(typed, 1):
+        row = [i]
+        for j, b in enumerate(meant, 1):
+            swap = a == b or _neighbours(a, b) or {a, b} <= _VOWELS or frozenset((a, b)) in _SOUNDS
+            cost = min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (0 if a == b else 1 if swap else 2))
+            if i > 1 and j > 1 and a == meant[j - 2] and typed[i - 2] == b:
+                cost = min(cost, before[j - 2] + 1)
+            row.append(cost)
+        before, last = last, row
+    return last[-1] <= edits
+
+
 def _by_points(evidence: tuple[str, float]) -> float:
     return -abs(evidence[1])
 
@@ -184,7 +220,8 @@ class Matcher:
 
         A typo keeps its first letter; a short word is only repaired for swapped letters ("waht") or a
         doubled letter typed once or a single one twice ("helo", "heyy"), since any other edit turns it
-        into too many real words ("lose" -> "love")."""
+        into too many real words ("lose" -> "love"); a longer word only for slips that a keyboard or a
+        speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself."""
         if word in self._vocab or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word in self._corrections:
@@ -194,7 +231,11 @@ class Matcher:
 
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        found = [f for f in found if f[0][0] == word[0] and (len(word) > SHORT_WORD or _slip(word, f[0]))]
+        short = len(word) <= SHORT_WORD
+        found = [
+            f for f in found
+            if f[0][0] == word[0] and (_slip(word, f[0]) if short else _mistyped(word, f[0], max_edits))
+        ]
         best = min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
         if len(self._corrections) > 50_000:
             self._corrections.clear()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from advisor.knowledge import load
-from advisor.matcher import Matcher
+from advisor.matcher import Matcher, _mistyped
 
 
 def mentions(advisor, text: str) -> set[tuple[str, str]]:
@@ -35,6 +37,35 @@ def test_common_typos_are_read_as_the_word_meant(advisor, typed, meant):
 def test_known_words_are_never_corrected(advisor):
     assert advisor.matcher.analyse("salary of a data engineer in berlin").corrections == ()
     assert advisor.matcher.correct("salary") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "was_read_as"),
+    [("barking", "banking"), ("suitable", "stable"), ("hiking", "hiring"), ("civic", "civil"),
+     ("exercise", "expertise")],
+)
+def test_a_real_word_is_not_repaired_into_another(advisor, typed, was_read_as):
+    # one or two edits apart, but no keyboard or speller slip turns one into the other
+    assert advisor.matcher.correct(typed) is None, was_read_as
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("salery", "salary"), ("enginer", "engineer"), ("begginers", "beginners"), ("definately", "definitely"),
+     ("pyhton", "python"), ("mashine", "machine"), ("scientisr", "scientist")],
+)
+def test_slips_of_keyboard_and_spelling_are_repaired(advisor, typed, meant):
+    assert advisor.matcher.correct(typed) == meant
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12), st.data())
+def test_one_slip_is_always_a_plausible_typo(word, data):
+    i = data.draw(st.integers(0, len(word) - 1))
+    assert _mistyped(word, word, 0)
+    assert _mistyped(word[:i] + word[i + 1 :], word, 1)  # a letter left out
+    assert _mistyped(word[:i] + word[i] + word[i:], word, 1)  # a letter typed twice
+    if i + 1 < len(word):
+        assert _mistyped(word[:i] + word[i + 1] + word[i] + word[i + 2 :], word, 1)  # two letters swapped
 
 
 def test_short_words_are_not_guessed(advisor):
