@@ -195,7 +195,8 @@ class Chat:
         """The covered candidate with the highest score times coverage squared: an intent that speaks for
         all of a question beats one that scores a little higher on a part of it ("dentist salary germany"
         is another career's pay, not the ML salary table)."""
-        return max((c for c in match.candidates if self._covered(c)), key=_weight, default=None)
+        floor = self.kb.settings.answer_threshold
+        return max((c for c in match.candidates if self._covered(c) and c.score >= floor), key=_weight, default=None)
 
     def _weak(self, best: Candidate | None) -> bool:
         return best is None or best.score < self.kb.settings.answer_threshold

@@ -370,3 +370,15 @@ def test_the_asking_parts_are_split_at_commas_but_so_and_dashes():
         " Which topics can I skip for now?",)
     assert "is it worth learning" in _asking("tableau - is it worth learning")
     assert _asking("what does an ML engineer do") == ()
+
+
+def test_a_candidate_under_the_threshold_never_outweighs_one_that_passes(advisor):
+    """Of the candidates that pass (covered, at or above the threshold), the best score x coverage^2
+    answers: a closer-fitting one that scores under the threshold does not turn the answer into a no."""
+    from advisor.matcher import Candidate, Match
+
+    floor = advisor.kb.settings.answer_threshold
+    passes = Candidate("skills_overview", floor + 8, (), 0.74, 0.74)
+    under = Candidate("skill_english", floor - 1, (), 1.0, 1.0)
+    reply = advisor.chat()._respond(Match(advisor.matcher.analyse("which knowledge is needed"), (passes, under)))
+    assert (reply.kind, reply.intent) == ("answer", "skills_overview")
