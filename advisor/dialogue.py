@@ -68,6 +68,7 @@ PICK_MAX_WORDS = 4
 ASKING_MIN_WORDS = 2
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
+SPLIT_FRAME_MIN = 15.0
 
 
 @dataclass(frozen=True)
@@ -405,16 +406,18 @@ class Chat:
 
     def _stands_alone(self, text: str, match: Match) -> bool:
         """A clear answer (at least half as close as a typical example question, a clarify margin above
-        the answer threshold, no close runner-up), from more words than the entity names alone ("what does
-        a data engineer do", not "Berlin"): a side remark ("I have a full time job and ...") stays in."""
+        the answer threshold, no close runner-up), with SPLIT_FRAME_MIN points from words besides the
+        entity names ("what does a data engineer do", not "Berlin" or "I'm from Brazil"): a side remark
+        ("I have a full time job and ...") stays in."""
         if followups.find(self.kb.follow_ups, text, self._content) is not None:
             return True
-        named = {w for m in match.analysis.mentions for w in words(m.typed)}
         best = self._best(match)
         settings = self.kb.settings
         if best is None or best.score < max(SPLIT_MIN_SCORE, settings.answer_threshold + settings.clarify_margin):
             return False
-        return not set(words(text)) <= named and len(self._close(match, best)) == 1
+        named = match.analysis.named
+        frame = sum(p for f, p in best.evidence if f[0] != "@" and not any(w in named for w in f.split()))
+        return frame >= SPLIT_FRAME_MIN and len(self._close(match, best)) == 1
 
     # ----- the interview ---------------------------------------------------------------------
 
