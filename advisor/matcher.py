@@ -1,9 +1,10 @@
 """Ranking intents for a question: weighted keywords, fuzzy-matched word by word.
 
-At load time every intent gets a weight per feature (a word, a pair of adjacent words, or an
-entity type such as ``@city``), derived from how specific the feature is to the intent's example
-questions and raised by its hand-written keywords. At question time the score of an intent is the
-sum of the weights of the question's features, so every point of a score can be shown.
+At load time every intent gets a weight per feature (a word, a pair of adjacent words, an entity
+type such as ``@city`` or an entity value such as ``@city=london``), derived from how specific the
+feature is to the intent's example questions and raised by its hand-written keywords. At question
+time the score of an intent is the sum of the weights of the question's features, so every point of
+a score can be shown.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 4
 COMMON_MIN_INTENTS = 4
 KNOWN_SHARE = 0.7
+FOREIGN_WEIGHT = 2.0
 TYPE_SHARE = 0.1
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
@@ -330,6 +332,7 @@ class Matcher:
             weights[f"{a} {b}"] = min(qa, qb)
         for m in mentions:
             weights[f"@{m.entity}"] = 1.0
+            weights[f"@{m.entity}={m.value}"] = 1.0
         unknown = tuple(s for s in stems if s not in self._stop and s not in self._idf)
         return Analysis(tuple(weights), tuple(weights.values()), corrections, mentions, unknown)
 
@@ -408,7 +411,7 @@ class Matcher:
     def _foreign_words(
         self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
     ) -> frozenset[str]:
-        """Words only decline intents use ("nurse", "weather"): to coverage, as unknown as a new word."""
+        """Words only decline intents use ("nurse", "weather"): to coverage, a sign of another topic."""
         decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
         theirs, own = set(), set()
         for feats, index in samples:
@@ -528,7 +531,7 @@ class Matcher:
         idf, foreign = self._idf, self._foreign
         return [
             (f, f in self._common, f"@{analysis.named.get(f)}",
-             KNOWN_SHARE if f in idf and f not in foreign else 1.0, idf.get(f, self._unknown_idf))
+             (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0, idf.get(f, self._unknown_idf))
             for f in analysis.features
             if " " not in f and not f.startswith("@")
         ]
@@ -545,9 +548,10 @@ class Matcher:
         Only small talk ("what can you do") is answered without a single content word.
         - A common word (see _common_words) counts only when it speaks for the intent.
         - In the count, a word the knowledge base knows from other intents weighs KNOWN_SHARE of one
-          it has never seen or knows only from decline intents ("english skills" is about English;
-          in "paramedic pay", "paramedic" is what the question is about). In the weighted share, an
-          unknown word weighs as much as the rarest known one.
+          it has never seen ("english skills" is about English; in "paramedic pay", "paramedic" is what
+          the question is about), and one it knows only from decline intents FOREIGN_WEIGHT: it names
+          a topic the knowledge base declines ("nanny salary in San Francisco"). In the weighted share,
+          an unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type only if the intent is about that type
           (see _intent_types). Each entity type named that does not speak for the intent counts as one
           more word that does not ("accountant salary": the salary of another job).
