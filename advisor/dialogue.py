@@ -193,11 +193,19 @@ class Chat:
         return candidate.coverage >= self.kb.settings.min_coverage * min(1.0, FULL_SCORE / max(candidate.score, 1.0))
 
     def _best(self, match: Match) -> Candidate | None:
-        """The covered candidate with the highest score times coverage squared: an intent that speaks for
-        all of a question beats one that scores a little higher on a part of it ("dentist salary germany"
-        is another career's pay, not the ML salary table)."""
+        """Of the covered candidates at or above the threshold, the one of highest weight: an intent that
+        speaks for all of a question beats one that scores a little higher on a part of it ("dentist
+        salary germany" is another career's pay, not the ML salary table)."""
         floor = self.kb.settings.answer_threshold
-        return max((c for c in match.candidates if self._covered(c) and c.score >= floor), key=_weight, default=None)
+        passing = (c for c in match.candidates if self._covered(c) and c.score >= floor)
+        return max(passing, key=self._weight, default=None)
+
+    def _weight(self, candidate: Candidate) -> float:
+        """Score x coverage squared; a decline intent's score alone, since it needs no coverage ("senior
+        DBA pay in Chicago" is another job's pay even though the salary intent covers more of it)."""
+        if self.kb.intent(candidate.intent).kind == "decline":
+            return candidate.score
+        return candidate.score * candidate.coverage**2
 
     def _weak(self, best: Candidate | None) -> bool:
         return best is None or best.score < self.kb.settings.answer_threshold
@@ -486,10 +494,6 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
     joiners = sorted(clause_words, key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
-
-
-def _weight(candidate: Candidate) -> float:
-    return candidate.score * candidate.coverage**2
 
 
 def _asking(text: str) -> tuple[str, ...]:
