@@ -67,7 +67,7 @@ def check(path: str | Path | None = None) -> Report:
     kb = result.kb
     if kb is None:
         return Report(tuple(problems))
-    warnings = list(_templates(kb, result))
+    warnings = [*_templates(kb, result), *_shared_aliases(kb, result)]
     matcher = Matcher(kb) if not result.errors else None
     if matcher is not None:
         warnings += [*_never_fire(kb, result, matcher), *_won_by_another(kb, result, matcher)]
@@ -105,6 +105,19 @@ def _templates(kb: KnowledgeBase, result: Validation) -> Iterator[Problem]:
                     message = (f"intent {intent.id!r}: compare {_show(label)} uses the fact {fact!r}, "
                                f"which no value of {slot.entity!r} has")
                     yield _warn(result, message, "intent", intent.id, "slots", n, "compare", label)
+
+
+def _shared_aliases(kb: KnowledgeBase, result: Validation) -> Iterator[Problem]:
+    """An alias that names two values of one entity type ("poland" for Warsaw and for Poland): a question
+    using it is read as naming both."""
+    for etype in kb.entities.values():
+        owners: dict[tuple[str, ...], str] = {}
+        for value in etype.values:
+            for key, alias in {tuple(stems(a)): a for a in reversed(value.aliases)}.items():
+                first = owners.setdefault(key, value.id)
+                if first != value.id:
+                    message = f"entity {etype.id!r}: alias {alias!r} of {value.id!r} also names {first!r}"
+                    yield _warn(result, message, "entity", etype.id, value.id)
 
 
 def _never_fire(kb: KnowledgeBase, result: Validation, matcher: Matcher) -> Iterator[Problem]:

@@ -429,6 +429,7 @@ class _Builder:
                     continue
                 ids.add(value.id)
                 values.append(value)
+                self._note(check.path, where, "entity", str(type_id), value.id)
             types.append(EntityType(str(type_id), check.text(body, "name", what, str(type_id)), tuple(values)))
         return types
 

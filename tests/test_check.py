@@ -166,6 +166,22 @@ def test_examples_that_name_different_values_are_not_near_identical(tmp_path):
                     "day' and 'what does an ml engineer do all day' (a.yaml:3), similarity 95%"]
 
 
+def test_an_alias_that_names_two_values_is_a_warning_at_the_second(tmp_path):
+    root = _write(tmp_path / "kb", {"a.yaml": """\
+intents:
+  - id: pay
+    examples: [salary in warsaw]
+    answer: Some.
+entities:
+  city:
+    values:
+      - {id: warsaw, name: Warsaw, aliases: [warsaw, poland]}
+      - {id: poland, name: Poland, aliases: [Poland]}
+"""})
+    shared = [(p.line, p.message) for p in check(root).problems if "also names" in p.message]
+    assert shared == [(9, "entity 'city': alias 'poland' of 'poland' also names 'warsaw'")]
+
+
 def test_a_problem_reads_like_a_compiler_message():
     assert Problem("warning", "kb/a.yaml", 3, 7, "x").format() == "kb/a.yaml:3:7: warning: x"
     assert Problem("error", "kb", 0, 0, "no intents").format() == "kb: error: no intents"
