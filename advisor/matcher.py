@@ -533,7 +533,7 @@ class Matcher:
             (f, f in self._common, f"@{analysis.named.get(f)}",
              (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0, idf.get(f, self._unknown_idf))
             for f in analysis.features
-            if " " not in f and not f.startswith("@")
+            if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
         ]
 
     def _coverage(

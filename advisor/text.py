@@ -17,6 +17,8 @@ TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")  # {name} or {fact} in answer template
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _APOSTROPHES = ("\u2019", "\u2018", "\u02bc", "`")  # read as "'" (a few str.replace calls beat str.translate)
 _ELONGATED = re.compile(r"([^\W\d_])\1\1+")
+_DIGITS = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d{2,}[^\W\d_]{0,2}")  # 2026, 300k, 10th: one shape whatever the digits
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*(?:\+\+|#)?")
 
 
@@ -50,10 +52,14 @@ def _twice(letters: re.Match[str]) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Light suffix stripping, so that "salaries", "salary" and "engineers", "engineer" meet.
+    """Light suffix stripping, so that "salaries", "salary" and "engineers", "engineer" meet; a number
+    of two digits or more keeps only its shape ("150k" and "300k" read "0k", "2026" and "34" read "0"),
+    so that an example's figures speak for questions with other figures (one digit stays: "track 2").
 
     Deliberately conservative: it only has to be consistent between questions and examples.
     """
+    if _NUMBER.fullmatch(word):
+        return _DIGITS.sub("0", word, count=1)
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix, repl, min_len in (

@@ -135,3 +135,11 @@ def test_stem_never_grows_a_word(word):
 def test_a_phrase_of_words_that_are_themselves_synonyms_is_read():
     phrases = Phrases({("machine", "learning"): "ml", ("lerning",): "learning"})
     assert phrases.apply(["what", "is", "machine", "lerning"]) == ["what", "is", "ml"]
+
+
+def test_a_number_keeps_only_its_shape():
+    assert stem("150k") == stem("300k") == "0k"
+    assert stem("2026") == stem("34") == "0"
+    assert stem("10th") == "0th" and stem("3rd") == "3rd" and stem("2") == "2"
+    # names with digits, and run-on words, keep theirs
+    assert [stem(w) for w in ("k8s", "s3", "ec2", "10yrs")] == ["k8s", "s3", "ec2", "10yrs"]
