@@ -68,7 +68,7 @@ PICK_MAX_WORDS = 4
 ASKING_MIN_WORDS = 2
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
-SPLIT_FRAME_MIN = 15.0
+SPLIT_FRAME_MIN = 15.0  # points a part must get from words besides entity names to stand alone
 
 
 @dataclass(frozen=True)

@@ -149,8 +149,8 @@ def _mistyped(typed: str, meant: str, edits: int) -> bool:
     for i, a in enumerate(typed, 1):
         row = [i]
         for j, b in enumerate(meant, 1):
-            swap = a == b or _neighbours(a, b) or {a, b} <= _VOWELS or frozenset((a, b)) in _SOUNDS
-            cost = min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (0 if a == b else 1 if swap else 2))
+            alike = _neighbours(a, b) or {a, b} <= _VOWELS or frozenset((a, b)) in _SOUNDS
+            cost = min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (0 if a == b else 1 if alike else 2))
             if i > 1 and j > 1 and a == meant[j - 2] and typed[i - 2] == b:
                 cost = min(cost, before[j - 2] + 1)
             row.append(cost)
