@@ -167,8 +167,8 @@ def _near_duplicates(kb: KnowledgeBase, result: Validation) -> list[Problem]:
     examples = [example for intent in kb.intents for example in intent.examples]
     values = Phrases({tuple(stems(alias)): f"@{etype.id}={value.id}"
                       for etype in kb.entities.values() for value in etype.values for alias in value.aliases})
-    read = [values.apply(stems(example)) for example in examples]
-    named = [frozenset(w for w in words_ if w.startswith("@")) for words_ in read]
+    read = [stems(example) for example in examples]
+    named = [frozenset(w for w in values.apply(words_) if w.startswith("@")) for words_ in read]
     texts = [" ".join(sorted(words_)) for words_ in read]  # sorted once: token_sort_ratio's job
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     lengths = [len(texts[i]) for i in by_length]
