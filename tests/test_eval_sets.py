@@ -17,10 +17,10 @@ from advisor.evaluate import DECLINED, EvalReport, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (594 questions) 0.951 / 0.972 and test 0.887 / 0.933 on 2026-11-27, kept
+# bar: measured dev (714 questions) 0.940 / 0.969 and test 0.887 / 0.933 on 2026-11-27, kept
 # 3 points below, rounded down, so CI holds the line.
 BARS = {
-    "dev.yaml": (0.92, 0.94),
+    "dev.yaml": (0.91, 0.93),
     "test.yaml": (0.85, 0.90),
 }
 
