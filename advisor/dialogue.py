@@ -207,9 +207,6 @@ class Chat:
             return candidate.score
         return candidate.score * candidate.coverage**2
 
-    def _weak(self, best: Candidate | None) -> bool:
-        return best is None or best.score < self.kb.settings.answer_threshold
-
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
         margin = self.kb.settings.clarify_margin
@@ -223,7 +220,7 @@ class Chat:
     def _respond(self, match: Match) -> Reply:
         best = self._best(match)
         mentions = match.analysis.mentions
-        weak = self._weak(best)
+        weak = best is None  # _best passes over everything under the threshold
         if (weak or match.analysis.entity_only) and mentions and self.context.intent:
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):

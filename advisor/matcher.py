@@ -396,12 +396,12 @@ class Matcher:
         return frozenset(f for f, n in spread.items() if n >= least)
 
     def _intent_types(self, samples: list[tuple[tuple[str, ...], int]]) -> list[frozenset[str]]:
-        """Per intent, the entity types it is about: those its slots take, and those named in at least
-        TYPE_SHARE of its examples."""
+        """Per intent, the entity types (not values) it is about: those its slots take, and those named
+        in at least TYPE_SHARE of its examples."""
         named: list[Counter[str]] = [Counter() for _ in self.kb.intents]
         sizes = Counter(index for _, index in samples)
         for feats, index in samples:
-            named[index].update(f for f in feats if f.startswith("@"))
+            named[index].update(f for f in feats if f.startswith("@") and "=" not in f)
         return [
             frozenset({f"@{s.entity}" for s in intent.slots}
                       | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]})
