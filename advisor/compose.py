@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .knowledge import EntityValue, Intent, KnowledgeBase, Slot
-from .matcher import Match
+from .matcher import CONTEXT_CUT, Match
 from .text import TEMPLATE_FIELD
 
 ALIGN_WIDTH = 79  # compared facts line up when every row fits an 80-column terminal
@@ -91,10 +91,12 @@ def explain(match: Match, intent: str | None = None, note: str = "") -> Explanat
     candidates = match.candidates
     chosen = next((c for c in candidates if c.intent == intent), candidates[0]) if candidates else None
     a = match.analysis
+    evidence = chosen.evidence if chosen else ()
+    points = [e for e in evidence if e[1] > 0][:8] + [e for e in evidence if e[0] == CONTEXT_CUT]
     return Explanation(
         intent=intent if intent is not None else (chosen.intent if chosen else None),
         score=shown(chosen.score) if chosen else 0.0,
-        matched=tuple([e for e in chosen.evidence if e[1] > 0][:8]) if chosen else (),
+        matched=tuple(points),
         corrections=a.corrections,
         entities=tuple([(m.entity, m.value, m.typed) for m in a.mentions]),
         runners_up=tuple([(c.intent, shown(c.score), round(c.coverage, 2)) for c in candidates if c is not chosen][:3]),

@@ -38,11 +38,13 @@ class EntityValue:
 
 @dataclass(frozen=True)
 class EntityType:
-    """A kind of entity (city, role, level...) and its values."""
+    """A kind of entity (city, role, level...) and its values. A `context` type says where the asker
+    is (a city): it narrows an answer but does not choose it (see Matcher._context_capped)."""
 
     id: str
     name: str
     values: tuple[EntityValue, ...]
+    context: bool = False
 
     def value(self, value_id: str) -> EntityValue:
         return next(v for v in self.values if v.id == value_id)

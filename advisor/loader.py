@@ -278,6 +278,13 @@ class _Checker:
             return default
         return float(value)
 
+    def flag(self, node: _Node, key: str, what: str) -> bool:
+        value = node.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(node, key, f"{what}: {key!r} must be true or false")
+            return False
+        return value
+
     def items(self, node: _Node, key: str, what: str = "") -> list[tuple[Any, Position]]:
         """The items of a list under `key`, each with its position ([] with a problem if it is not a list)."""
         value = node.get(key) or []
@@ -418,7 +425,7 @@ class _Builder:
             body = check.mapping(body, node.marks[type_id], what)
             if body is None:
                 continue
-            check.keys(body, ("name", "values"), ("values",), what)
+            check.keys(body, ("name", "values", "context"), ("values",), what)
             values, ids = [], set()
             for item, where in check.items(body, "values", f"{what}: "):
                 value = _entity_value(check, item, where, what)
@@ -430,7 +437,8 @@ class _Builder:
                 ids.add(value.id)
                 values.append(value)
                 self._note(check.path, where, "entity", str(type_id), value.id)
-            types.append(EntityType(str(type_id), check.text(body, "name", what, str(type_id)), tuple(values)))
+            name = check.text(body, "name", what, str(type_id))
+            types.append(EntityType(str(type_id), name, tuple(values), check.flag(body, "context", what)))
         return types
 
     def _intent(self, check: _Checker, node: Any, where: Position, stem: str) -> Intent | None:

@@ -36,6 +36,8 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+CONTEXT_CUT = "@(context)"  # the evidence entry that takes back context points (see _context_capped)
+CONTEXT_FRAME_MIN = 15.0  # points some intent must get from a question's other words before any are taken back
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,7 @@ class Matcher:
         self._intent_ids = [i.id for i in intents]
         self._common = self._common_words(samples)
         self._types = self._intent_types(samples)
+        self._context = self._context_types(self.kb)
         self._foreign = self._foreign_words(samples, keyword_feats)
         self._refine(samples, seed)
         self._calibrate(samples)
@@ -407,6 +410,11 @@ class Matcher:
                       | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]})
             for index, intent in enumerate(self.kb.intents)
         ]
+
+    @staticmethod
+    def _context_types(kb: KnowledgeBase) -> frozenset[str]:
+        """The entity types that say where or at which stage the asker is (see EntityType.context)."""
+        return frozenset(t.id for t in kb.entities.values() if t.context)
 
     def _foreign_words(
         self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
@@ -508,6 +516,7 @@ class Matcher:
         content = self._content_features(analysis)
         asking = [(part, self._content_features(part)) for part in focus]
         candidates = []
+        context = {w for w, t in analysis.named.items() if t in self._context}
         for score, index in self._best(vector, limit):
             evidence = [
                 (f, round(points, 1))
@@ -517,21 +526,53 @@ class Matcher:
             evidence.sort(key=_by_points)
             types = self._types[index]
             support = {f for f, points in evidence if points > 0 and (f[0] != "@" or f in types)}
-            coverage = self._coverage(analysis, content, support, index)
+            coverage = self._coverage(analysis, content, support)
+            if coverage is None:
+                smalltalk = self.kb.intents[index].kind == "smalltalk"
+                coverage = (1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0)
             for part, words_ in asking:
                 if coverage == (1.0, 1.0):
                     break
-                coverage = max(coverage, self._coverage(part, words_, support, index))
+                coverage = max(coverage, self._coverage(part, words_, support) or coverage)
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
+        if context:
+            candidates = self._context_capped(candidates, context)
         return Match(analysis, tuple(candidates))
+
+    def _context_capped(self, candidates: list[Candidate], context: set[str]) -> list[Candidate]:
+        """Context narrows an answer but does not choose it. A candidate's points from context entities
+        (their words, word pairs and @features) count at most as much as its points from the rest of
+        the question, when another candidate gets twice as many from the rest (and CONTEXT_FRAME_MIN at
+        least): in "I live in Berlin, what is machine learning?" the salary table scores higher on
+        "Berlin" alone, but the question asks what ML is. The points taken back are an evidence entry
+        of their own (CONTEXT_CUT), so the evidence still adds up to the score. Decline intents keep
+        theirs: "flights to London" is off topic because of where it goes."""
+        def around(c: Candidate) -> float:
+            return sum(
+                p for f, p in c.evidence
+                if (f[1:].partition("=")[0] in self._context if f[0] == "@" else not context.isdisjoint(f.split()))
+            )
+        arounds = [around(c) for c in candidates]
+        strongest = max((min(c.score - a, c.score) for c, a in zip(candidates, arounds)), default=0.0)
+        if strongest < CONTEXT_FRAME_MIN:
+            return candidates
+        capped = []
+        for c, a in zip(candidates, arounds):
+            cut = round(a - max(c.score - a, 0.0), 1)
+            if cut > 0 and c.score - a < strongest / 2 and self.kb.intent(c.intent).kind != "decline":
+                c = replace(c, score=round(c.score - cut, 1), evidence=(*c.evidence, (CONTEXT_CUT, -cut)))
+            capped.append(c)
+        return sorted(capped, key=lambda c: -c.score)
 
     def _content_features(self, analysis: Analysis) -> list[tuple[str, bool, str, float, float]]:
         """The question's content words, each with what _coverage needs whatever the intent: whether it
-        is common, its entity feature, its count when it does not speak for the intent, its idf."""
-        idf, foreign = self._idf, self._foreign
+        is common, its entity feature, its count when it does not speak for the intent (none for the
+        words of a context entity: "in London" says where the asker is), its idf."""
+        idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._context
         return [
-            (f, f in self._common, f"@{analysis.named.get(f)}",
-             (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0, idf.get(f, self._unknown_idf))
+            (f, f in self._common, f"@{named.get(f)}",
+             0.0 if named.get(f) in context else (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0,
+             idf.get(f, self._unknown_idf))
             for f in analysis.features
             if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
         ]
@@ -541,12 +582,13 @@ class Matcher:
         analysis: Analysis,
         content: list[tuple[str, bool, str, float, float]],
         support: set[str],
-        index: int,
-    ) -> tuple[float, float]:
+    ) -> tuple[float, float] | None:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
-        Only small talk ("what can you do") is answered without a single content word.
-        - A common word (see _common_words) counts only when it speaks for the intent.
+        None when no word counts: then only small talk ("what can you do") and a question that names
+        an entity alone ("and in London?") are covered, and a part of a longer text says nothing.
+        - A common word (see _common_words) counts only when it speaks for the intent; so does the word
+          of a context entity, and a text of such words alone says nothing.
         - In the count, a word the knowledge base knows from other intents weighs KNOWN_SHARE of one
           it has never seen ("english skills" is about English; in "paramedic pay", "paramedic" is what
           the question is about), and one it knows only from decline intents FOREIGN_WEIGHT: it names
@@ -554,7 +596,8 @@ class Matcher:
           an unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type only if the intent is about that type
           (see _intent_types). Each entity type named that does not speak for the intent counts as one
-          more word that does not ("accountant salary": the salary of another job).
+          more word that does not ("accountant salary": the salary of another job), unless it is a
+          context type: "I live in London" says where the asker is, not what the question is about.
         `support`: the features with points for the intent (an entity type only if the intent is about it)."""
         covered = counted = covered_weight = weighed = 0.0
         kept = False
@@ -563,16 +606,15 @@ class Matcher:
                 covered += 1.0
                 counted += 1.0
                 covered_weight += weight
-            elif not common:
+            elif not common and count:
                 counted += count
             else:
                 continue
             weighed += weight
-            kept = True
+            kept = kept or bool(count)
         if not kept:
-            smalltalk = self.kb.intents[index].kind == "smalltalk"
-            return (1.0, 1.0) if smalltalk or analysis.mentions else (0.0, 0.0)
-        for _ in {m.entity for m in analysis.mentions} - {f[1:] for f in support if f[0] == "@"}:
+            return None
+        for _ in {m.entity for m in analysis.mentions} - {f[1:] for f in support if f[0] == "@"} - self._context:
             counted += 1.0
             weighed += self._unknown_idf
         return covered / counted, covered_weight / weighed
@@ -774,6 +816,7 @@ class Matcher:
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))
         matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
+        matcher._context = cls._context_types(kb)
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
         matcher._intent_ids = texts(state["intent_ids"])
         if matcher._intent_ids != [i.id for i in kb.intents] or len(matcher._types) != len(kb.intents):

@@ -178,6 +178,10 @@ BROKEN: dict[str, tuple[dict[str, str | bytes], str, int, int, str]] = {
         {"a.yaml": "settings: {answer_threshold: 300}\n" + VALID},
         "a.yaml", 1, 0, "'answer_threshold' must be a number from 0 to 100",
     ),
+    "context that is not true or false": (
+        {"a.yaml": "entities:\n  city:\n    context: sometimes\n    values: [{id: paris}]\n" + VALID},
+        "a.yaml", 3, 14, "entity type 'city': 'context' must be true or false",
+    ),
     "bad intent kind": (
         {"a.yaml": VALID + "    kind: chitchat\n"},
         "a.yaml", 5, 0, "kind must be 'answer', 'smalltalk' or 'decline'",

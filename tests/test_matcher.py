@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from advisor.compose import explain
 from advisor.knowledge import load
-from advisor.matcher import Matcher, _mistyped
+from advisor.matcher import CONTEXT_CUT, Matcher, _mistyped
 
 
 def mentions(advisor, text: str) -> set[tuple[str, str]]:
@@ -222,6 +223,36 @@ def test_naming_another_kind_of_thing_counts_against_an_intent(advisor):
     other_job = _coverage(advisor, "accountant salary in london", "salary")
     assert other_job < _coverage(advisor, "salary in london", "salary")
     assert advisor.chat().ask("accountant salary in london").kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("I live in Berlin, what is machine learning?", "ml_definition"),
+        ("what tech stack does an ml engineer use in london", "role_stack"),
+        ("im in bangalore, which cloud should i learn", "skill_cloud"),
+        ("salary in london", "salary"),
+        ("london?", "salary"),
+    ],
+)
+def test_a_city_narrows_an_answer_but_does_not_choose_it(advisor, question, intent):
+    """The salary table's examples name cities, other intents' rarely do; a city beside another question
+    must not turn it into a salary question, and a city alone still asks about its salary."""
+    assert advisor.chat().ask(question).intent == intent
+
+
+def test_context_points_taken_back_are_shown_and_add_up(advisor):
+    """Without `context`, the city decides; with it, the points the city brings beyond the rest of the
+    question are an evidence entry of their own, and the evidence still sums to the score."""
+    kb = advisor.kb
+    question = "I live in Berlin, what is machine learning?"
+    plain = {**kb.entities, "city": replace(kb.entities["city"], context=False)}
+    assert Matcher(replace(kb, entities=plain)).rank(question).best.intent == "salary"
+    match = advisor.matcher.rank(question)
+    salary = next(c for c in match.candidates if c.intent == "salary")
+    assert dict(salary.evidence)[CONTEXT_CUT] < 0
+    assert sum(p for _, p in salary.evidence) == pytest.approx(salary.score, abs=1.0)
+    assert f"{CONTEXT_CUT} -" in explain(match, "salary").format()
 
 
 
