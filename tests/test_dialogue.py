@@ -258,12 +258,12 @@ def test_an_explanation_accompanies_every_answer(advisor):
 
 def test_the_explanation_shows_why_a_higher_score_lost(advisor):
     """Another career's pay: the salary intent scores more but speaks for less of the question."""
-    why = advisor.chat().ask("dentist salary germany").explain
+    why = advisor.chat().ask("senior accountant salary").explain
     salary = next(r for r in why.runners_up if r[0] == "salary")
-    assert why.intent == "other_careers" and why.coverage == 1.0
+    assert why.intent == "other_careers" and salary[1] > why.score
     assert salary[2] < 1.0
     assert f"salary {salary[1]:g} (coverage {salary[2]:g})" in why.format()
-    assert why.to_dict()["coverage"] == 1.0
+    assert why.to_dict()["coverage"] == why.coverage
 
 
 # ------------------------------------------------------------------------------ properties
