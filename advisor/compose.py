@@ -128,39 +128,43 @@ def _rows(cells: Sequence[tuple[str, str]]) -> list[str]:
     return [f"- {name}: {fact}" for name, fact in cells]
 
 
-def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> str:
+def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> tuple[str, bool]:
+    """What a slot says about the values named, and whether any of it came from their facts (not from
+    `missing`, nor a template that their facts leave empty)."""
     if len(values) >= 2 and slot.compare:
         blocks = []
         for label, fact in slot.compare:
             rows = _rows([(v.name, v.facts.get(fact) or "not given") for v in values])
             blocks.append(f"{label}:\n" + "\n".join(rows))
         missing = [fill(slot.missing, v) for v in values if not all(f in v.facts for _, f in slot.compare)]
-        return "\n\n".join(blocks + [m for m in missing if m])
-    lines = []
+        return "\n\n".join(blocks + [m for m in missing if m]), True
+    lines, filled = [], False
     for v in values:
         text = fill(slot.template, v)
+        filled = filled or bool(text)
         if text is None:
             text = fill(slot.missing, v) if slot.missing else None
         if text:
             lines.append(text)
-    return "\n\n".join(lines)
+    return "\n\n".join(lines), filled
 
 
 def answer_text(
     intent: Intent, kb: KnowledgeBase, entities: Mapping[str, Sequence[str]]
 ) -> tuple[str, tuple[str, ...]]:
     """The intent's answer, narrowed to the entity values named if its slots take them, and its sources."""
-    parts, sources = [], []
+    parts, sources, filled = [], [], 0
     for slot in intent.slots:
         ids = entities.get(slot.entity, ())
         values = [kb.entities[slot.entity].value(i) for i in ids]
-        text = _slot_text(slot, values) if values else ""
+        text, from_facts = _slot_text(slot, values) if values else ("", False)
+        filled += from_facts
         if text:
             parts.append(text)
             sources.append(slot.source or intent.source)
     if not parts:
         return intent.answer, (intent.source,) if intent.source else ()
-    if len(parts) > 1 and intent.combined:
+    if filled > 1 and intent.combined:
         parts.append(intent.combined)
     return "\n\n".join(parts), tuple(dict.fromkeys(s for s in sources if s))
 

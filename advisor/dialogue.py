@@ -11,6 +11,8 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
 4. Continuation. A question that names an entity and nothing else, or that the matcher cannot place,
    continues the last intent when that intent takes the entity; the named values replace those of
    their type and the others are kept ("and in Berlin?" after a London salary, "and a senior?").
+   Words that ask something of the entity for another intent (SPLIT_FRAME_MIN points besides the
+   entity names) make it a new question: "what does a data engineer do" after a salary.
 5. Follow-ups. A line that is one of the knowledge base's `follow_ups` phrases (same content words:
    "and why?" is "why") answers with the last topic's `more` ("tell me more") or `why` ("why?") text;
    once `more` is given, "tell me more" after a narrowed answer gives the whole answer; when nothing is
@@ -221,7 +223,8 @@ class Chat:
         best = self._best(match)
         mentions = match.analysis.mentions
         weak = best is None  # _best passes over everything under the threshold
-        if (weak or match.analysis.entity_only) and mentions and self.context.intent:
+        asks_anew = not weak and best.intent != self.context.intent and _frame(match, best) >= SPLIT_FRAME_MIN
+        if (weak or (match.analysis.entity_only and not asks_anew)) and mentions and self.context.intent:
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):
                 return self._answer(last, match, follow=True)
@@ -420,9 +423,7 @@ class Chat:
         settings = self.kb.settings
         if best is None or best.score < max(SPLIT_MIN_SCORE, settings.answer_threshold + settings.clarify_margin):
             return False
-        named = match.analysis.named
-        frame = sum(p for f, p in best.evidence if f[0] != "@" and not any(w in named for w in f.split()))
-        return frame >= SPLIT_FRAME_MIN and len(self._close(match, best)) == 1
+        return _frame(match, best) >= SPLIT_FRAME_MIN and len(self._close(match, best)) == 1
 
     # ----- the interview ---------------------------------------------------------------------
 
@@ -491,6 +492,13 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
     joiners = sorted(clause_words, key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
+
+
+def _frame(match: Match, candidate: Candidate) -> float:
+    """The points a candidate gets from words besides the entity names: what the question asks about
+    them ("what does ... do" in "what does a data engineer do")."""
+    named = match.analysis.named
+    return sum(p for f, p in candidate.evidence if f[0] != "@" and not any(w in named for w in f.split()))
 
 
 def _asking(text: str) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ SALARY = Slot("city", "{name}: {salary}", missing="No figure for {name}.", compa
 
 def test_short_compared_facts_line_up_in_one_column():
     values = [_value("ldn", "London (UK)", salary="~$150,000"), _value("ber", "Berlin (Germany)", salary="~$110,000")]
-    text = compose._slot_text(SALARY, values)
+    text, _ = compose._slot_text(SALARY, values)
     rows = [line for line in text.splitlines() if line.startswith("- ")]
     assert rows == ["- London (UK):      ~$150,000", "- Berlin (Germany): ~$110,000"]
     assert len({row.index("~") for row in rows}) == 1
@@ -35,14 +35,14 @@ def test_short_compared_facts_line_up_in_one_column():
 def test_long_compared_facts_are_not_padded_so_they_can_wrap():
     long = "gathers, stores and processes data, and builds ETL scripts and infrastructure for everyone else"
     slot = Slot("role", "{name}: {tasks}", compare=(("Tasks", "tasks"),))
-    text = compose._slot_text(slot, [_value("de", "Data engineer", tasks=long), _value("ds", "DS", tasks="studies")])
+    text, _ = compose._slot_text(slot, [_value("de", "Data engineer", tasks=long), _value("ds", "DS", tasks="studies")])
     assert "- Data engineer: gathers" in text
     assert "- DS: studies" in text
 
 
 def test_a_value_without_the_fact_is_marked_and_explained():
     values = [_value("ldn", "London", salary="~$150,000"), _value("tor", "Toronto")]
-    text = compose._slot_text(SALARY, values)
+    text, _ = compose._slot_text(SALARY, values)
     assert "- Toronto: not given" in text
     assert text.endswith("No figure for Toronto.")
 
