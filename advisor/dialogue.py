@@ -197,10 +197,19 @@ class Chat:
     def _best(self, match: Match) -> Candidate | None:
         """Of the covered candidates at or above the threshold, the one of highest weight: an intent that
         speaks for all of a question beats one that scores a little higher on a part of it ("dentist
-        salary germany" is another career's pay, not the ML salary table)."""
+        salary germany" is another career's pay, not the ML salary table). A question that is one name
+        and nothing else ("pytorch?") asks about that thing: of the passing intents, one whose slots
+        take it, when there is one."""
         floor = self.kb.settings.answer_threshold
-        passing = (c for c in match.candidates if self._covered(c) and c.score >= floor)
-        return max(passing, key=self._weight, default=None)
+        passing = [c for c in match.candidates if self._covered(c) and c.score >= floor]
+        best = max(passing, key=self._weight, default=None)
+        a = match.analysis
+        bare = len(a.mentions) == 1 and all(f[0] == "@" or a.named.keys() >= set(f.split()) for f in a.features)
+        if best is not None and bare:
+            etype = a.mentions[0].entity
+            taking = [c for c in passing if any(s.entity == etype for s in self.kb.intent(c.intent).slots)]
+            best = max(taking, key=self._weight, default=best)
+        return best
 
     def _weight(self, candidate: Candidate) -> float:
         """Score x coverage squared; a decline intent's score alone, since it needs no coverage ("senior

@@ -256,6 +256,16 @@ def test_an_explanation_accompanies_every_answer(advisor):
     assert "city=london" in text
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"), [("pytorch?", "tool_advice"), ("docker", "tool_advice"), ("london?", "salary")]
+)
+def test_a_bare_name_asks_about_that_thing(advisor, text, intent):
+    """A first question that only names one thing is answered by an intent that takes it: the library
+    block scores higher on "pytorch" alone, but the tool intent says what the article says of PyTorch."""
+    reply = advisor.chat().ask(text)
+    assert reply.intent == intent and reply.entities
+
+
 def test_the_explanation_shows_why_a_higher_score_lost(advisor):
     """Another career's pay: the salary intent scores more but speaks for less of the question."""
     why = advisor.chat().ask("senior accountant salary").explain
