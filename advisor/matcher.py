@@ -65,8 +65,9 @@ class Analysis:
 @dataclass(frozen=True)
 class Candidate:
     """One intent's score for a question (100 = as close as a typical example; may exceed 100), the
-    points each feature brought, and the share of the question's content words that speak for it:
-    counted, and weighted by how specific each word is (a rare word weighs more than a common one)."""
+    points each feature brought (and any context points taken back, CONTEXT_CUT), and the share of the
+    question's content words that speak for it: counted, and weighted by how specific each word is (a
+    rare word weighs more than a common one)."""
 
     intent: str
     score: float
@@ -413,7 +414,7 @@ class Matcher:
 
     @staticmethod
     def _context_types(kb: KnowledgeBase) -> frozenset[str]:
-        """The entity types that say where or at which stage the asker is (see EntityType.context)."""
+        """The entity types that say where the asker is (see EntityType.context)."""
         return frozenset(t.id for t in kb.entities.values() if t.context)
 
     def _foreign_words(
@@ -542,9 +543,9 @@ class Matcher:
     def _context_capped(self, candidates: list[Candidate], context: set[str]) -> list[Candidate]:
         """Context narrows an answer but does not choose it. A candidate's points from context entities
         (their words, word pairs and @features) count at most as much as its points from the rest of
-        the question, when another candidate gets twice as many from the rest (and CONTEXT_FRAME_MIN at
-        least): in "I live in Berlin, what is machine learning?" the salary table scores higher on
-        "Berlin" alone, but the question asks what ML is. The points taken back are an evidence entry
+        the question, when some candidate gets twice as many from the rest, and CONTEXT_FRAME_MIN at
+        least, without them: in "I live in Berlin, what is machine learning?" the salary table scores
+        higher on "Berlin" alone, but the question asks what ML is. The points taken back are an entry
         of their own (CONTEXT_CUT), so the evidence still adds up to the score. Decline intents keep
         theirs: "flights to London" is off topic because of where it goes."""
         def around(c: Candidate) -> float:
