@@ -19,7 +19,7 @@ from itertools import accumulate, islice
 from typing import Any
 
 from .knowledge import KnowledgeBase
-from .text import Phrases, longest_from, stem, words
+from .text import Phrases, drawn_out, longest_from, stem, words
 
 TYPO_MIN_LEN = 4
 LONG_WORD = 7
@@ -36,6 +36,7 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
 CONTEXT_CUT = "@(context)"  # the evidence entry that takes back context points (see _context_capped)
 CONTEXT_FRAME_MIN = 15.0  # points some intent must get from a question's other words before any are taken back
 
@@ -247,6 +248,17 @@ class Matcher:
         self._corrections[word] = best
         return best
 
+    def _drawn_out(self, word: str) -> str | None:
+        """What a drawn-out word ("soo" from "sooo", "heyy") reads as: itself when the knowledge base
+        knows it from DRAWN_OUT_MIN places ("too", "cool"), else the word with one of its doubled letters
+        typed once, if that is known from as many ("so", "hey")."""
+        known = self._vocab
+        if known.get(word, 0) >= DRAWN_OUT_MIN:
+            return None
+        shorter = sorted({word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]})
+        best = max(shorter, key=lambda w: known.get(w, 0), default=None)
+        return best if best is not None and known.get(best, 0) >= DRAWN_OUT_MIN else None
+
     @staticmethod
     def _letter_aliases(aliases: Mapping[tuple[str, ...], Any]) -> frozenset[str]:
         return frozenset(k[0] for k in aliases if len(k) == 1 and len(k[0]) == 1 and k[0].isalpha())
@@ -264,9 +276,10 @@ class Matcher:
     def analyse(self, text: str) -> Analysis:
         """Turn a question into weighted features, noting corrections and named entities."""
         typed = self._words(text)
+        drawn = drawn_out(text)
         corrected, corrections = [], []
         for word in typed:
-            fix = self.correct(word)
+            fix = (self._drawn_out(word) if word in drawn else None) or self.correct(word)
             if fix is not None:
                 corrections.append((word, fix))
             corrected.append(fix or word)

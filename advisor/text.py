@@ -46,6 +46,14 @@ def _words(text: str, fold: bool = True) -> tuple[str, ...]:
     return tuple(w.replace("'", "") for w in found) if "'" in text else tuple(found)
 
 
+def drawn_out(text: str) -> frozenset[str]:
+    """The words of a text in which a letter was typed three times or more, as words() gives them
+    ("sooo" -> "soo"): the matcher may read them with the letter once ("so")."""
+    if not _ELONGATED.search(text):
+        return frozenset()
+    return frozenset(_ELONGATED.sub(_twice, w) for w in _WORD.findall(text.casefold()) if _ELONGATED.search(w))
+
+
 def _twice(letters: re.Match[str]) -> str:
     return letters.group(1) * 2
 
