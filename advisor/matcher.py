@@ -530,7 +530,8 @@ class Matcher:
         content = self._content_features(analysis)
         asking = [(part, self._content_features(part)) for part in focus]
         candidates = []
-        context = {w for w, t in analysis.named.items() if t in self._context}
+        around = self._around(analysis)
+        context = {w for w, t in analysis.named.items() if t in around}
         for score, index in self._best(vector, limit):
             evidence = [
                 (f, round(points, 1))
@@ -550,10 +551,19 @@ class Matcher:
                 coverage = max(coverage, self._coverage(part, words_, support) or coverage)
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         if context:
-            candidates = self._context_capped(candidates, context)
+            candidates = self._context_capped(candidates, context, around)
         return Match(analysis, tuple(candidates))
 
-    def _context_capped(self, candidates: list[Candidate], context: set[str]) -> list[Candidate]:
+    def _around(self, analysis: Analysis) -> frozenset[str]:
+        """The context types a question names as context: with one value. Two ("London or Berlin?")
+        are what the question compares, not where the asker is."""
+        values: dict[str, set[str]] = defaultdict(set)
+        for m in analysis.mentions:
+            if m.entity in self._context:
+                values[m.entity].add(m.value)
+        return frozenset(t for t, named in values.items() if len(named) == 1)
+
+    def _context_capped(self, candidates: list[Candidate], context: set[str], types: frozenset[str]) -> list[Candidate]:
         """Context narrows an answer but does not choose it. A candidate's points from context entities
         (their words, word pairs and @features) count at most as much as its points from the rest of
         the question, when some candidate gets twice as many from the rest, and CONTEXT_FRAME_MIN at
@@ -564,7 +574,7 @@ class Matcher:
         def around(c: Candidate) -> float:
             return sum(
                 p for f, p in c.evidence
-                if (f[1:].partition("=")[0] in self._context if f[0] == "@" else not context.isdisjoint(f.split()))
+                if (f[1:].partition("=")[0] in types if f[0] == "@" else not context.isdisjoint(f.split()))
             )
         arounds = [around(c) for c in candidates]
         strongest = max((min(c.score - a, c.score) for c, a in zip(candidates, arounds)), default=0.0)
@@ -582,7 +592,7 @@ class Matcher:
         """The question's content words, each with what _coverage needs whatever the intent: whether it
         is common, its entity feature, its count when it does not speak for the intent (none for the
         words of a context entity: "in London" says where the asker is), its idf."""
-        idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._context
+        idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._around(analysis)
         return [
             (f, f in self._common, f"@{named.get(f)}",
              0.0 if named.get(f) in context else (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0,
@@ -628,7 +638,8 @@ class Matcher:
             kept = kept or bool(count)
         if not kept:
             return None
-        for _ in {m.entity for m in analysis.mentions} - {f[1:] for f in support if f[0] == "@"} - self._context:
+        subjects = {m.entity for m in analysis.mentions} - self._around(analysis)
+        for _ in subjects - {f[1:] for f in support if f[0] == "@"}:
             counted += 1.0
             weighed += self._unknown_idf
         return covered / counted, covered_weight / weighed
