@@ -337,4 +337,4 @@ def test_long_int_lists_pack_small_when_they_fit_and_come_back_the_same(numbers)
     packed = cache.pack(numbers)
     small = all(-(2**15) <= n < 2**15 for n in numbers)
     assert set(packed) == ({"$i2"} if small else {"$i8"})
-    assert cache.unpack(json.loads(json.dumps(packed))) == numbers
+    assert cache.unpack(json.loads(json.dumps(packed))).tolist() == numbers
