@@ -5,8 +5,8 @@ normalisation, typo repair and stop words as questions) rather than ranked again
 names no topic of its own, and leaving it out of the intents keeps their weights as they are.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the cache decodes these classes by their field types (see
+# knowledge.py), and as text they would be compiled at every start
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType

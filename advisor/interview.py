@@ -5,8 +5,8 @@ knowledge.py, so that everything about the interview sits in one module. The ste
 that the dialogue calls turn by turn; reading a free answer (numbers, words) is the dialogue's job.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the cache decodes these classes by their field types (see
+# knowledge.py), and as text they would be compiled at every start
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -116,7 +116,7 @@ def ranking(interview: Interview, picks: Sequence[int]) -> list[tuple[str, float
     return sorted(totals.items(), key=lambda item: -item[1])
 
 
-def result(interview: Interview, outcomes: EntityType, picks: Sequence[int]) -> tuple[str, tuple[str, ...]]:
+def result(interview: Interview, outcomes: "EntityType", picks: Sequence[int]) -> tuple[str, tuple[str, ...]]:
     """The recommendation text and the winning value ids (several on a tie)."""
     ranked = ranking(interview, picks)
     top = ranked[0][1] if ranked else 0.0
@@ -135,7 +135,7 @@ def _reasons(interview: Interview, picks: Sequence[int], value: str) -> str:
     return "\n".join(f"- {o.text}" for o in chosen if o.points.get(value, 0) > 0)
 
 
-def _fill(template: str, value: EntityValue, answers: str) -> str:
+def _fill(template: str, value: "EntityValue", answers: str) -> str:
     facts = {"name": value.name, "answers": answers, **value.facts}
     return TEMPLATE_FIELD.sub(lambda m: facts.get(m.group(1), ""), template).strip()
 
@@ -144,7 +144,7 @@ def _fill(template: str, value: EntityValue, answers: str) -> str:
 
 
 def parse(
-    check: Any, node: Any, where: tuple[int, int], entities: Mapping[str, EntityType], intents: Collection[str]
+    check: Any, node: Any, where: tuple[int, int], entities: Mapping[str, "EntityType"], intents: Collection[str]
 ) -> Interview | None:
     """Read the ``interview:`` section; problems are noted on `check` (knowledge.py's checker) with their place."""
     node = check.mapping(node, where, "interview")
