@@ -294,7 +294,9 @@ class Matcher:
             kept = [(f, w) for f, w in zip(features, weights) if f in self._idf or f not in named]
             features, weights = tuple(f for f, _ in kept), tuple(w for _, w in kept)
         entity_only = bool(mentions) and not rest
-        return replace(analysis, features=features, weights=weights, entity_only=entity_only, named=named)
+        return Analysis(
+            features, weights, analysis.corrections, analysis.mentions, analysis.unknown, entity_only, named
+        )
 
     def content_words(self, text: str) -> list[str]:
         """The stems of a text that carry meaning: typos repaired, stop words left out (remembered,
