@@ -796,16 +796,16 @@ class Matcher:
                 [e for hits in self._aliases.values() for e, _ in hits],
                 [v for hits in self._aliases.values() for _, v in hits],
             ],
-            "vocab": [list(self._vocab), list(self._vocab.values())],
-            "vocab_list": self._vocab_list,
-            "stems": sorted(self._stems),
+            "vocab": [self._lines(self._vocab), list(self._vocab.values())],
+            "vocab_list": self._lines(self._vocab_list),
+            "stems": self._lines(sorted(self._stems)),
             "idf": [self._idf[f] for f in table],  # in the order of the table's features
             "unknown_idf": self._unknown_idf,
             "common": sorted(self._common),
             "foreign": sorted(self._foreign),
             "types": [sorted(t) for t in self._types],
             "table": [
-                list(table),
+                self._lines(table),
                 [len(row) for row in table.values()],
                 [i for row in table.values() for i in row],
                 [w for row in table.values() for w in row.values()],
@@ -836,9 +836,10 @@ class Matcher:
         matcher._alias_len = longest_from(matcher._aliases)
         matcher._letters = cls._letter_aliases(matcher._aliases)
         words_, counts = cls._pairs([state["vocab"]])[0]
-        matcher._vocab = Counter(dict(zip(texts(words_), numbers(counts, int, len(words_)))))
-        matcher._vocab_list = texts(state["vocab_list"])
-        matcher._stems = set(texts(state["stems"]))
+        words_ = cls._unlines(words_)
+        matcher._vocab = Counter(dict(zip(words_, numbers(counts, int, len(words_)))))
+        matcher._vocab_list = cls._unlines(state["vocab_list"])
+        matcher._stems = set(cls._unlines(state["stems"]))
         matcher._corrections = {}
         matcher._content = {}
         matcher._common = frozenset(texts(state["common"]))
@@ -850,7 +851,8 @@ class Matcher:
         if matcher._intent_ids != [i.id for i in kb.intents] or len(matcher._types) != len(kb.intents):
             raise ValueError("the compiled state is for other intents")
         features, sizes, indices, weights = state["table"]
-        sizes = numbers(sizes, int, len(texts(features)))
+        features = cls._unlines(features)
+        sizes = numbers(sizes, int, len(features))
         indices, weights = numbers(indices, int, sum(sizes)), numbers(weights, float, sum(sizes))
         # the set of the intent numbers (a few distinct ones) against the intents': quicker than min and max
         if indices and (min(sizes) < 1 or not set(indices) <= set(range(len(matcher._intent_ids)))):
@@ -859,6 +861,24 @@ class Matcher:
         matcher._idf = dict(zip(features, numbers(state["idf"], float, len(features))))
         matcher._top = {}  # _best works a row's top out from the row when it needs it
         return matcher
+
+    @classmethod
+    def _lines(cls, texts: Iterable[str]) -> str:
+        """Texts as one, a line each, for the long lists of the compiled state: a cache reads one string
+        and splits it far quicker than thousands of strings (features, words). ValueError for a text
+        that holds a line break or is empty (_unlines would not give it back)."""
+        texts = list(texts)
+        joined = "\n".join(texts)
+        if cls._unlines(joined) != texts:
+            raise ValueError("a text of the compiled state holds a line break or is empty")
+        return joined
+
+    @staticmethod
+    def _unlines(value: Any) -> list[str]:
+        """The texts that _lines() joined."""
+        if not isinstance(value, str):
+            raise ValueError("expected lines of text")
+        return value.split("\n") if value else []
 
     @staticmethod
     def _texts(value: Any) -> list[str]:
