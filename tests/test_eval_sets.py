@@ -17,10 +17,10 @@ from advisor.evaluate import DECLINED, EvalReport, Question, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (1,739 questions) 0.945 / 0.952 and test 0.887 / 0.956 on 2026-11-27 (refits
-# with other seeds move test between 0.887 and 0.905), kept 3 points below, rounded down.
+# bar: measured dev (1,058 questions) 0.949 / 0.974 and test 0.896 / 0.956 on 2026-11-27 (refits
+# with other seeds move test between 0.896 and 0.910), kept 3 points below, rounded down.
 BARS = {
-    "dev.yaml": (0.91, 0.92),
+    "dev.yaml": (0.91, 0.94),
     "test.yaml": (0.85, 0.92),
 }
 
@@ -58,8 +58,8 @@ def test_out_of_scope_recall_holds_the_bar(reports, name):
 
 
 # where the asker lives, said around a question the advisor answers rightly, and how many answers may
-# change because of it: on the 1,739 questions of 2026-11-27, 180 of 5,400 (0.033); before cities were
-# context, 1,208 of 5,292 (0.228)
+# change because of it: on the development set of 2026-11-27, 91 of 3,288 (0.028); before cities were
+# context, 726 of 3,232 (0.225)
 CITY_AROUND = (" in london", " in berlin", "I live in Bangalore. ", "i'm in nyc, ")
 CITY_MOVES_AT_MOST = 0.05
 
