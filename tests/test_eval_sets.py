@@ -17,7 +17,7 @@ from advisor.evaluate import DECLINED, EvalReport, Question, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (1,058 questions) 0.949 / 0.974 and test 0.896 / 0.956 on 2026-11-27 (refits
+# bar: measured dev (1,396 questions) 0.947 / 0.976 and test 0.896 / 0.956 on 2026-11-27 (refits
 # with other seeds move test between 0.896 and 0.910), kept 3 points below, rounded down.
 BARS = {
     "dev.yaml": (0.91, 0.94),
@@ -58,8 +58,8 @@ def test_out_of_scope_recall_holds_the_bar(reports, name):
 
 
 # where the asker lives, said around a question the advisor answers rightly, and how many answers may
-# change because of it: on the development set of 2026-11-27, 91 of 3,288 (0.028); before cities were
-# context, 726 of 3,232 (0.225)
+# change because of it: on the development set of 2026-11-27, 127 of 4,336 (0.029); before cities were
+# context, 956 of 4,264 (0.224)
 CITY_AROUND = (" in london", " in berlin", "I live in Bangalore. ", "i'm in nyc, ")
 CITY_MOVES_AT_MOST = 0.05
 
