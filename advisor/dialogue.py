@@ -56,7 +56,7 @@ from . import compose, followups, interview
 from .compose import Reply
 from .interview import Interview, Progress
 from .knowledge import Intent, KnowledgeBase
-from .matcher import Candidate, Match, Matcher
+from .matcher import Analysis, Candidate, Match, Matcher
 from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
@@ -203,10 +203,8 @@ class Chat:
         floor = self.kb.settings.answer_threshold
         passing = [c for c in match.candidates if self._covered(c) and c.score >= floor]
         best = max(passing, key=self._weight, default=None)
-        a = match.analysis
-        bare = len(a.mentions) == 1 and all(f[0] == "@" or a.named.keys() >= set(f.split()) for f in a.features)
-        if best is not None and bare:
-            etype = a.mentions[0].entity
+        if best is not None and _one_name(match.analysis):
+            etype = match.analysis.mentions[0].entity
             taking = [c for c in passing if any(s.entity == etype for s in self.kb.intent(c.intent).slots)]
             best = max(taking, key=self._weight, default=best)
         return best
@@ -217,6 +215,11 @@ class Chat:
         if self.kb.intent(candidate.intent).kind == "decline":
             return candidate.score
         return candidate.score * candidate.coverage**2
+
+    def _asks_anew(self, match: Match, best: Candidate | None) -> bool:
+        """Another intent than the last gets SPLIT_FRAME_MIN points from words besides the entity names:
+        "what does a data engineer do" after a salary is a new question, not a continuation."""
+        return best is not None and best.intent != self.context.intent and _frame(match, best) >= SPLIT_FRAME_MIN
 
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
@@ -232,8 +235,8 @@ class Chat:
         best = self._best(match)
         mentions = match.analysis.mentions
         weak = best is None  # _best passes over everything under the threshold
-        asks_anew = not weak and best.intent != self.context.intent and _frame(match, best) >= SPLIT_FRAME_MIN
-        if (weak or (match.analysis.entity_only and not asks_anew)) and mentions and self.context.intent:
+        entity_only = match.analysis.entity_only
+        if mentions and self.context.intent and (weak or (entity_only and not self._asks_anew(match, best))):
             last = self.kb.intent(self.context.intent)
             if any(s.entity == m.entity for s in last.slots for m in mentions):
                 return self._answer(last, match, follow=True)
@@ -501,6 +504,12 @@ def _joiner(clause_words: tuple[str, ...]) -> re.Pattern[str] | None:
     joiners = sorted(clause_words, key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, words(j))) for j in joiners if words(j)]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.I) if phrases else None
+
+
+def _one_name(analysis: Analysis) -> bool:
+    """The question names one entity value and says nothing else ("pytorch?")."""
+    return len(analysis.mentions) == 1 and all(f[0] == "@" or analysis.named.keys() >= set(f.split())
+                                               for f in analysis.features)
 
 
 def _frame(match: Match, candidate: Candidate) -> float:

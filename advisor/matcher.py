@@ -530,8 +530,8 @@ class Matcher:
         vector = self._query_vector(analysis.features, analysis.weights)
         scale = self._scale
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
-        content = self._content_features(analysis)
-        asking = [(part, self._content_features(part)) for part in focus]
+        content, subjects = self._content_features(analysis)
+        asking = [self._content_features(part) for part in focus]
         candidates = []
         around = self._around(analysis)
         context = {w for w, t in analysis.named.items() if t in around}
@@ -544,14 +544,14 @@ class Matcher:
             evidence.sort(key=_by_points)
             types = self._types[index]
             support = {f for f, points in evidence if points > 0 and (f[0] != "@" or f in types)}
-            coverage = self._coverage(analysis, content, support)
+            coverage = self._coverage(content, subjects, support)
             if coverage is None:
                 smalltalk = self.kb.intents[index].kind == "smalltalk"
                 coverage = (1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0)
-            for part, words_ in asking:
+            for words_, named_types in asking:
                 if coverage == (1.0, 1.0):
                     break
-                coverage = max(coverage, self._coverage(part, words_, support) or coverage)
+                coverage = max(coverage, self._coverage(words_, named_types, support) or coverage)
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         if context:
             candidates = self._context_capped(candidates, context, around)
@@ -591,10 +591,11 @@ class Matcher:
             capped.append(c)
         return sorted(capped, key=lambda c: -c.score)
 
-    def _content_features(self, analysis: Analysis) -> list[tuple[str, bool, str, float, float]]:
+    def _content_features(self, analysis: Analysis) -> tuple[list[tuple[str, bool, str, float, float]], frozenset[str]]:
         """The question's content words, each with what _coverage needs whatever the intent: whether it
         is common, its entity feature, its count when it does not speak for the intent (none for the
-        words of a context entity: "in London" says where the asker is), its idf."""
+        words of a context entity: "in London" says where the asker is), its idf; and the entity types
+        it names other than as context."""
         idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._around(analysis)
         return [
             (f, f in self._common, f"@{named.get(f)}",
@@ -602,13 +603,10 @@ class Matcher:
              idf.get(f, self._unknown_idf))
             for f in analysis.features
             if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
-        ]
+        ], frozenset(m.entity for m in analysis.mentions) - context
 
     def _coverage(
-        self,
-        analysis: Analysis,
-        content: list[tuple[str, bool, str, float, float]],
-        support: set[str],
+        self, content: list[tuple[str, bool, str, float, float]], subjects: frozenset[str], support: set[str]
     ) -> tuple[float, float] | None:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
@@ -625,7 +623,8 @@ class Matcher:
           (see _intent_types). Each entity type named that does not speak for the intent counts as one
           more word that does not ("accountant salary": the salary of another job), unless it is a
           context type: "I live in London" says where the asker is, not what the question is about.
-        `support`: the features with points for the intent (an entity type only if the intent is about it)."""
+        `subjects`: the entity types named other than as context; `support`: the features with points for
+        the intent (an entity type only if the intent is about it)."""
         covered = counted = covered_weight = weighed = 0.0
         kept = False
         for f, common, typed, count, weight in content:
@@ -641,7 +640,6 @@ class Matcher:
             kept = kept or bool(count)
         if not kept:
             return None
-        subjects = {m.entity for m in analysis.mentions} - self._around(analysis)
         for _ in subjects - {f[1:] for f in support if f[0] == "@"}:
             counted += 1.0
             weighed += self._unknown_idf
