@@ -23,6 +23,8 @@ from .knowledge import KnowledgeBase
 from .text import Phrases, drawn_out, longest_from, stem, words
 
 TYPO_MIN_LEN = 4
+SWAP_MIN_LEN = 3  # a shorter word is never repaired; one of this length only into a stop word ("teh", "cna")
+SPLIT_MIN_PART = 2
 LONG_WORD = 7
 SHORT_WORD = 4
 QUERY_IDF_POWER = 0.5
@@ -229,25 +231,52 @@ class Matcher:
         doubled letter typed once or a single one twice ("helo", "heyy"), since any other edit turns it
         into too many real words ("lose" -> "love"); a longer word only for slips that a keyboard or a
         speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself."""
-        if word in self._vocab or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
+        if word in self._vocab or len(word) < SWAP_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word in self._corrections:
             return self._corrections[word]
+        best = self._nearest(word) or self._split(word)
+        if len(self._corrections) > 50_000:
+            self._corrections.clear()
+        self._corrections[word] = best
+        return best
+
+    def _nearest(self, word: str) -> str | None:
         from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
         from rapidfuzz.distance import OSA
 
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        short = len(word) <= SHORT_WORD
-        found = [
-            f for f in found
-            if f[0][0] == word[0] and (_slip(word, f[0]) if short else _mistyped(word, f[0], max_edits))
-        ]
-        best = min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
-        if len(self._corrections) > 50_000:
-            self._corrections.clear()
-        self._corrections[word] = best
-        return best
+        if len(word) < TYPO_MIN_LEN:
+            found = [f for f in found if f[0][0] == word[0] and len(f[0]) == len(word) and _slip(word, f[0])
+                     and stem(f[0]) in self._stop]
+        else:
+            short = len(word) <= SHORT_WORD
+            found = [
+                f for f in found
+                if f[0][0] == word[0] and (_slip(word, f[0]) if short else _mistyped(word, f[0], max_edits))
+            ]
+        return min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
+
+    def _split(self, word: str) -> str | None:
+        """Two words typed without the space between them ("mlengineer", "whatis", "sanfransisco"): a pair
+        of words that the knowledge base's examples write side by side, or an alias, the second or first
+        perhaps mistyped. A real word it lacks ("confirm", "timezone") makes no such pair."""
+        ways = []
+        for i in range(SPLIT_MIN_PART, len(word) - SPLIT_MIN_PART + 1):
+            left, right = word[:i], word[i:]
+            if left not in self._vocab and right not in self._vocab:
+                continue
+            if left not in self._vocab:
+                left = self._nearest(left) if len(left) > LONG_WORD else None
+            elif right not in self._vocab:
+                right = self._nearest(right) if len(right) > LONG_WORD else None
+            if left and right and self._side_by_side(stem(left), stem(right)):
+                ways.append((f"{left}{right}" != word, -self._vocab[left] - self._vocab[right], left, right))
+        return " ".join(min(ways)[2:]) if ways else None
+
+    def _side_by_side(self, left: str, right: str) -> bool:
+        return f"{left} {right}" in self._idf or (left, right) in self._aliases
 
     def _drawn_out(self, word: str) -> str | None:
         """What a drawn-out word ("soo" from "sooo", "heyy") reads as: itself when the knowledge base
@@ -284,6 +313,9 @@ class Matcher:
             if fix is not None:
                 corrections.append((word, fix))
             corrected.append(fix or word)
+        if any(" " in w for w in corrected):
+            typed = [t for t, c in zip(typed, corrected) for _ in c.split()]
+            corrected = [part for c in corrected for part in c.split()]
         quality = [CORRECTION_PENALTY if c != t else 1.0 for c, t in zip(corrected, typed)]
         stems = [stem(w) for w in corrected]
         mentions, rest, named = self._mentions(stems, typed)
@@ -303,7 +335,7 @@ class Matcher:
         since the dialogue compares every line with the same follow-up phrases and options)."""
         known = self._content.get(text)
         if known is None:
-            stems = (stem(self.correct(w) or w) for w in words(text))
+            stems = (stem(part) for w in words(text) for part in (self.correct(w) or w).split())
             known = tuple(s for s in self._synonyms.apply(stems) if s not in self._stop)
             if len(self._content) > 50_000:
                 self._content.clear()

@@ -70,8 +70,25 @@ def test_one_slip_is_always_a_plausible_typo(word, data):
 
 
 def test_short_words_are_not_guessed(advisor):
-    # three letters are too few to tell a typo from another word
+    # three letters are too few to tell a typo from another word, unless it is a little word mistyped
     assert advisor.matcher.correct("sal") is None
+    assert advisor.matcher.correct("gpa") is None
+    assert advisor.matcher.correct("teh") == "the"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("mlengineer", "ml engineer"), ("howmuch", "how much"), ("sanfransisco", "san francisco"),
+     ("confirm", None), ("timezone", None), ("fortnight", None)],
+)
+def test_words_run_together_are_parted_only_where_the_knowledge_base_has_the_pair(advisor, typed, meant):
+    assert advisor.matcher.correct(typed) == meant
+
+
+def test_a_question_typed_without_spaces_is_answered(advisor):
+    analysis = advisor.matcher.analyse("mlengineer salary sanfransisco")
+    assert {(m.entity, m.value) for m in analysis.mentions} >= {("role", "ml_engineer"), ("city", "sf_bay_area")}
+    assert advisor.chat().ask("mlengineer salary sanfransisco").intent == "salary"
 
 
 @pytest.mark.parametrize(
