@@ -40,6 +40,7 @@ REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
+MANY = "+"  # marks an entity type named with two values or more ("@tool+"; see _features)
 CONTEXT_CUT = "@(context)"  # the evidence entry that takes back context points (see _context_capped)
 CONTEXT_FRAME_MIN = 15.0  # points some intent must get from a question's other words before any are taken back
 
@@ -165,6 +166,12 @@ def _mistyped(typed: str, meant: str, edits: int) -> bool:
     return last[-1] <= edits
 
 
+def _entity_type(feature: str) -> str:
+    """The entity type feature behind an entity feature ("@role" for "@role=mle" and "@role+"); any
+    other feature itself."""
+    return feature.partition("=")[0].removesuffix(MANY) if feature[0] == "@" else feature
+
+
 def _by_points(evidence: tuple[str, float]) -> float:
     return -abs(evidence[1])
 
@@ -188,6 +195,7 @@ class Matcher:
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
         self._content: dict[str, tuple[str, ...]] = {}
+        self._context = self._context_types(kb)
         self._compile(seed)
 
     # ----- analysis -------------------------------------------------------------------------
@@ -373,6 +381,9 @@ class Matcher:
         corrections: tuple[tuple[str, str], ...],
         mentions: tuple[Mention, ...],
     ) -> Analysis:
+        """Words, pairs of adjacent words and entity features (type, value, and the type marked MANY when
+        the question names two of its values: "spark or hadoop" asks to choose, "do i need spark" about
+        one tool; a context type is left unmarked, since two cities do not make a question about pay)."""
         weights: dict[str, float] = {}
         if len(quality) != len(stems):
             quality = [1.0] * len(stems)
@@ -381,9 +392,14 @@ class Matcher:
                 weights[s] = max(weights.get(s, 0.0), q)
         for (a, qa), (b, qb) in zip(zip(stems, quality), zip(stems[1:], quality[1:])):
             weights[f"{a} {b}"] = min(qa, qb)
+        spans: dict[str, set[str]] = defaultdict(set)
         for m in mentions:
             weights[f"@{m.entity}"] = 1.0
             weights[f"@{m.entity}={m.value}"] = 1.0
+            spans[m.entity].add(m.typed)
+        for entity, typed in spans.items():
+            if len(typed) > 1 and entity not in self._context:
+                weights[f"@{entity}{MANY}"] = 1.0
         unknown = tuple(s for s in stems if s not in self._stop and s not in self._idf)
         return Analysis(tuple(weights), tuple(weights.values()), corrections, mentions, unknown)
 
@@ -432,7 +448,6 @@ class Matcher:
         self._intent_ids = [i.id for i in intents]
         self._common = self._common_words(samples)
         self._types = self._intent_types(samples)
-        self._context = self._context_types(self.kb)
         self._foreign = self._foreign_words(samples, keyword_feats)
         self._refine(samples, seed)
         self._calibrate(samples)
@@ -453,7 +468,7 @@ class Matcher:
         named: list[Counter[str]] = [Counter() for _ in self.kb.intents]
         sizes = Counter(index for _, index in samples)
         for feats, index in samples:
-            named[index].update(f for f in feats if f.startswith("@") and "=" not in f)
+            named[index].update(f for f in feats if f.startswith("@") and "=" not in f and not f.endswith(MANY))
         return [
             frozenset({f"@{s.entity}" for s in intent.slots}
                       | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]})
@@ -575,7 +590,8 @@ class Matcher:
             ]
             evidence.sort(key=_by_points)
             types = self._types[index]
-            support = {f for f, points in evidence if points > 0 and (f[0] != "@" or f in types)}
+            support = {_entity_type(f) for f, points in evidence if points > 0}
+            support -= {f for f in support if f[0] == "@" and f not in types}
             coverage = self._coverage(content, subjects, support)
             if coverage is None:
                 smalltalk = self.kb.intents[index].kind == "smalltalk"

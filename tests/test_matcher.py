@@ -299,3 +299,16 @@ def test_the_order_examples_are_written_in_changes_no_score(advisor):
         ours = {c.intent: c.score for c in first.rank(question, limit=3).candidates}
         theirs = {c.intent: c.score for c in second.rank(question, limit=3).candidates}
         assert ours == pytest.approx(theirs, abs=0.11), question
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [("spark or hadoop?", "skill_data"), ("do i need hadoop", "tool_advice"), ("mle vs de", "role_compare")],
+)
+def test_two_values_of_one_kind_are_a_choice_between_them(advisor, question, intent):
+    """One named tool asks about that tool; two of them ask to choose, which the skill blocks answer:
+    the examples teach this through a feature of its own ("@tool+")."""
+    assert advisor.chat().ask(question).intent == intent
+    analysis = advisor.matcher.analyse(question)
+    choice = any(f"@{m.entity}+" in analysis.features for m in analysis.mentions)
+    assert choice == (" or " in question or " vs " in question)
