@@ -238,8 +238,11 @@ class Matcher:
         A typo keeps its first letter; a short word is only repaired for swapped letters ("waht") or a
         doubled letter typed once or a single one twice ("helo", "heyy"), since any other edit turns it
         into too many real words ("lose" -> "love"); a longer word only for slips that a keyboard or a
-        speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself."""
+        speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself. A known
+        word with "y" added is another word made from it ("rusty", "techy"), not a slip."""
         if word in self._vocab or len(word) < SWAP_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
+            return None
+        if word[-1] == "y" != word[-2] and word[:-1] in self._vocab:
             return None
         if word in self._corrections:
             return self._corrections[word]

@@ -43,7 +43,7 @@ def test_known_words_are_never_corrected(advisor):
 @pytest.mark.parametrize(
     ("typed", "was_read_as"),
     [("barking", "banking"), ("suitable", "stable"), ("hiking", "hiring"), ("civic", "civil"),
-     ("exercise", "expertise")],
+     ("exercise", "expertise"), ("rusty", "rust"), ("techy", "tech")],
 )
 def test_a_real_word_is_not_repaired_into_another(advisor, typed, was_read_as):
     # one or two edits apart, but no keyboard or speller slip turns one into the other
