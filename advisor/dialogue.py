@@ -56,7 +56,7 @@ from . import compose, followups, interview
 from .compose import Reply
 from .interview import Interview, Progress
 from .knowledge import Intent, KnowledgeBase
-from .matcher import Analysis, Candidate, Match, Matcher
+from .matcher import Analysis, Candidate, Match, Matcher, about_names
 from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
@@ -516,7 +516,7 @@ def _frame(match: Match, candidate: Candidate) -> float:
     """The points a candidate gets from words besides the entity names: what the question asks about
     them ("what does ... do" in "what does a data engineer do")."""
     named = match.analysis.named
-    return sum(p for f, p in candidate.evidence if f[0] != "@" and not any(w in named for w in f.split()))
+    return sum(p for f, p in candidate.evidence if not about_names(f, named))
 
 
 def _asking(text: str) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """Ranking intents for a question: weighted keywords, fuzzy-matched word by word.
 
 At load time every intent gets a weight per feature (a word, a pair of adjacent words, an entity
-type such as ``@city`` or an entity value such as ``@city=london``), derived from how specific the
-feature is to the intent's example questions and raised by its hand-written keywords. At question
+type such as ``@city`` or an entity value such as ``@city=london``, a word beside a name paired with
+the name's type such as ``<role> do``), derived from how specific the feature is to the intent's
+example questions and raised by its hand-written keywords. At question
 time the score of an intent is the sum of the weights of the question's features, so every point of
 a score can be shown.
 """
@@ -16,7 +17,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import accumulate, islice
+from itertools import accumulate, islice, pairwise
 from typing import Any
 
 from .knowledge import KnowledgeBase
@@ -170,6 +171,12 @@ def _entity_type(feature: str) -> str:
     """The entity type feature behind an entity feature ("@role" for "@role=mle" and "@role+"); any
     other feature itself."""
     return feature.partition("=")[0].removesuffix(MANY) if feature[0] == "@" else feature
+
+
+def about_names(feature: str, named: Mapping[str, str]) -> bool:
+    """Whether a feature speaks of the entities a question names: an entity feature, or a word or pair
+    of words with a name's word or type in it ("a senior", "a <level>")."""
+    return feature[0] == "@" or any(w in named or w[0] == "<" for w in feature.split())
 
 
 def _by_points(evidence: tuple[str, float]) -> float:
@@ -329,8 +336,8 @@ class Matcher:
             corrected = [part for c in corrected for part in c.split()]
         quality = [CORRECTION_PENALTY if c != t else 1.0 for c, t in zip(corrected, typed)]
         stems = [stem(w) for w in corrected]
-        mentions, rest, named = self._mentions(stems, typed)
-        analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions)
+        mentions, rest, named, shape = self._mentions(stems, typed)
+        analysis = self._features(self._synonyms.apply(stems), quality, tuple(corrections), mentions, shape)
         features, weights = analysis.features, analysis.weights
         if named:
             # a named entity's own words are understood through its @type feature, not unknown words
@@ -353,12 +360,15 @@ class Matcher:
             self._content[text] = known
         return list(known)
 
-    def _mentions(self, stems: list[str], typed: list[str]) -> tuple[tuple[Mention, ...], list[str], dict[str, str]]:
-        """Entity values named in the text (longest alias first), the content words outside them,
-        and the entity type of each word inside them."""
+    def _mentions(
+        self, stems: list[str], typed: list[str]
+    ) -> tuple[tuple[Mention, ...], list[str], dict[str, str], list[str]]:
+        """Entity values named in the text (longest alias first), the content words outside them, the
+        entity type of each word inside them, and the text with each name written as its type ("<role>")."""
         found: list[Mention] = []
         rest: list[str] = []
         named: dict[str, str] = {}
+        shape: list[str] = []
         i = 0
         while i < len(stems):
             for size in range(min(self._alias_len.get(stems[i], 0), len(stems) - i), 0, -1):
@@ -370,12 +380,14 @@ class Matcher:
                         Mention(e, v, span) for e, v in hits if not any(m.value == v and m.entity == e for m in found)
                     )
                     i += size
+                    shape.append(f"<{hits[0][0]}>")
                     break
             else:
                 if stems[i] not in self._stop:
                     rest.append(stems[i])
+                shape.append(stems[i])
                 i += 1
-        return tuple(found), rest, named
+        return tuple(found), rest, named, shape
 
     def _features(
         self,
@@ -383,10 +395,14 @@ class Matcher:
         quality: Sequence[float],
         corrections: tuple[tuple[str, str], ...],
         mentions: tuple[Mention, ...],
+        shape: Sequence[str] = (),
     ) -> Analysis:
-        """Words, pairs of adjacent words and entity features (type, value, and the type marked MANY when
-        the question names two of its values: "spark or hadoop" asks to choose, "do i need spark" about
-        one tool; a context type is left unmarked, since two cities do not make a question about pay)."""
+        """Words, pairs of adjacent words and entity features: type, value, the type marked MANY when the
+        question names two of its values ("spark or hadoop" asks to choose, "do i need spark" about one
+        tool), and each word beside a name paired with the name's type ("<role> do"), so that what is
+        learnt around one name holds for every name of its type ("what does an MLE do" is asked like
+        "what does a data engineer do"). Context types get neither: two cities, or "in <city>", do not
+        make a question about pay."""
         weights: dict[str, float] = {}
         if len(quality) != len(stems):
             quality = [1.0] * len(stems)
@@ -403,14 +419,18 @@ class Matcher:
         for entity, typed in spans.items():
             if len(typed) > 1 and entity not in self._context:
                 weights[f"@{entity}{MANY}"] = 1.0
+        shape = self._synonyms.apply(shape)
+        for a, b in pairwise(shape):
+            if (a[0] == "<") != (b[0] == "<") and (a if a[0] == "<" else b)[1:-1] not in self._context:
+                weights.setdefault(f"{a} {b}", 1.0)
         unknown = tuple(s for s in stems if s not in self._stop and s not in self._idf)
         return Analysis(tuple(weights), tuple(weights.values()), corrections, mentions, unknown)
 
     def analyse_example(self, text: str) -> Analysis:
         """An example question or keyword as compiling reads it: as written, without typo repair."""
         stems = [stem(w) for w in self._words(text)]
-        mentions, _, _ = self._mentions(stems, stems)
-        return self._features(self._synonyms.apply(stems), (), (), mentions)
+        mentions, _, _, shape = self._mentions(stems, stems)
+        return self._features(self._synonyms.apply(stems), (), (), mentions, shape)
 
     # ----- compiling weights ----------------------------------------------------------------
 

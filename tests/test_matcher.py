@@ -312,3 +312,16 @@ def test_two_values_of_one_kind_are_a_choice_between_them(advisor, question, int
     analysis = advisor.matcher.analyse(question)
     choice = any(f"@{m.entity}+" in analysis.features for m in analysis.mentions)
     assert choice == (" or " in question or " vs " in question)
+
+
+@pytest.mark.parametrize("name", ["an MLE", "a machine learning engineer", "a prompt engineer", "an ML eng"])
+def test_what_is_learnt_around_one_name_holds_for_every_name_of_its_type(advisor, name):
+    """The examples ask "what does a data engineer do" in many ways; any role's name in the same frame
+    asks the same ("<role> do" is a feature of its own), whichever alias is typed."""
+    question = f"what does {name} do"
+    assert "<role> do" in advisor.matcher.analyse(question).features
+    assert advisor.chat().ask(question).intent == "role_tasks"
+
+
+def test_a_city_is_not_a_frame(advisor):
+    assert not any("<city>" in f for f in advisor.matcher.analyse("ml engineer salary in london").features)
