@@ -35,7 +35,8 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    clearly ends it and is answered, with the interview's `left` text as a notice; anything else (a
    follow-up phrase too) repeats the question. The result becomes the topic, with the recommended value remembered.
 9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
-Candidates whose coverage is under the settings' `min_coverage` are passed over; in a text of several
+Candidates whose coverage is under the settings' `min_coverage` (less for a high score or a long
+question, see Chat._covered) are passed over; in a text of several
 sentences or clauses, a candidate's coverage is the best of the whole text's and that of each part that
 asks, so the story told around a question does not count against its answer. Of the others, the one
 with the highest score times coverage squared is the best. Among candidates within the clarify margin,
@@ -46,6 +47,7 @@ opening line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,6 +66,7 @@ _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
 _CLAUSE = re.compile(",\\s|\\s(?:but|so)\\s|\\s[-\u2013\u2014]+\\s")
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
+LONG_WORDS = 4.0  # content words up to which a question needs the full min_coverage (see Chat._covered)
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
 SPECIFIC_MARGIN = 0.05
 PICK_MAX_WORDS = 4
@@ -188,11 +191,16 @@ class Chat:
 
     def _covered(self, candidate: Candidate) -> bool:
         """Enough of the question speaks for the candidate: the settings' `min_coverage`, less in
-        proportion for a score above that of a typical example (100): "many thanks" is thanks. A decline
-        intent needs none: declining does not pass anything off as an answer."""
+        proportion for a score above that of a typical example (100): "many thanks" is thanks; and less
+        for a question of more than LONG_WORDS words, by the square root of the ratio: the courtesies
+        and asides of a long message ("I would appreciate a brief summary of ...") are not a topic
+        of their own, while in "how much does a zookeeper earn" one word of two is. A decline intent
+        needs none: declining does not pass anything off as an answer."""
         if self.kb.intent(candidate.intent).kind == "decline":
             return True
-        return candidate.coverage >= self.kb.settings.min_coverage * min(1.0, FULL_SCORE / max(candidate.score, 1.0))
+        high = min(1.0, FULL_SCORE / max(candidate.score, 1.0))
+        long = min(1.0, math.sqrt(LONG_WORDS / candidate.words)) if candidate.words else 1.0
+        return candidate.coverage >= self.kb.settings.min_coverage * high * long
 
     def _best(self, match: Match) -> Candidate | None:
         """Of the covered candidates at or above the threshold, the one of highest weight: an intent that

@@ -73,13 +73,15 @@ class Candidate:
     """One intent's score for a question (100 = as close as a typical example; may exceed 100), the
     points each feature brought (and any context points taken back, CONTEXT_CUT), and the share of the
     question's content words that speak for it: counted, and weighted by how specific each word is (a
-    rare word weighs more than a common one)."""
+    rare word weighs more than a common one); `words`: how many words the count was over (see
+    _coverage: a word known from other intents counts half)."""
 
     intent: str
     score: float
     evidence: tuple[tuple[str, float], ...]
     coverage: float = 1.0
     weighted_coverage: float = 1.0
+    words: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -618,9 +620,9 @@ class Matcher:
             coverage = self._coverage(content, subjects, support)
             if coverage is None:
                 smalltalk = self.kb.intents[index].kind == "smalltalk"
-                coverage = (1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0)
+                coverage = (1.0, 1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0, 1.0)
             for words_, named_types in asking:
-                if coverage == (1.0, 1.0):
+                if coverage[:2] == (1.0, 1.0):
                     break
                 coverage = max(coverage, self._coverage(words_, named_types, support) or coverage)
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
@@ -678,7 +680,7 @@ class Matcher:
 
     def _coverage(
         self, content: list[tuple[str, bool, str, float, float]], subjects: frozenset[str], support: set[str]
-    ) -> tuple[float, float] | None:
+    ) -> tuple[float, float, float] | None:
         """The share of the question's content words that speak for an intent, counted and weighted by
         idf: a question that shares one word with an intent and says three others is not about it.
         None when no word counts: then only small talk ("what can you do") and a question that names
@@ -714,7 +716,7 @@ class Matcher:
         for _ in subjects - {f[1:] for f in support if f[0] == "@"}:
             counted += 1.0
             weighed += self._unknown_idf
-        return covered / counted, covered_weight / weighed
+        return covered / counted, covered_weight / weighed, counted
 
     # ----- pruned scoring: the same scores as _accumulate, without scoring intents that cannot matter --
 

@@ -400,3 +400,11 @@ def test_a_candidate_under_the_threshold_never_outweighs_one_that_passes(advisor
     under = Candidate("skill_english", floor - 1, (), 1.0, 1.0)
     reply = advisor.chat()._respond(Match(advisor.matcher.analyse("which knowledge is needed"), (passes, under)))
     assert (reply.kind, reply.intent) == ("answer", "skills_overview")
+
+
+def test_the_courtesies_of_a_long_message_do_not_make_it_another_topic(advisor):
+    """Long and polite: most words speak for no topic, yet the question is plain. Short with one
+    strange word: that word is the topic, and the question is declined."""
+    long = "I would appreciate a brief summary of what a machine learning engineer does in their day-to-day work."
+    assert advisor.chat().ask(long).intent == "role_tasks"
+    assert advisor.chat().ask("how much does a zookeeper earn").kind == "fallback"
