@@ -605,7 +605,7 @@ class Matcher:
         content, subjects = self._content_features(analysis)
         asking = [self._content_features(part) for part in focus]
         candidates = []
-        around = self._around(analysis)
+        around = frozenset(m.entity for m in analysis.mentions if m.entity in self._context)
         context = {w for w, t in analysis.named.items() if t in around}
         for score, index in self._best(vector, limit):
             evidence = [
@@ -631,8 +631,8 @@ class Matcher:
         return Match(analysis, tuple(candidates))
 
     def _around(self, analysis: Analysis) -> frozenset[str]:
-        """The context types a question names as context: with one value. Two ("London or Berlin?")
-        are what the question compares, not where the asker is."""
+        """The context types a question names as context, for coverage: with one value. Two ("London
+        or Berlin?") are what the question compares, not where the asker is, so their words count."""
         values: dict[str, set[str]] = defaultdict(set)
         for m in analysis.mentions:
             if m.entity in self._context:
@@ -646,7 +646,9 @@ class Matcher:
         least, without them: in "I live in Berlin, what is machine learning?" the salary table scores
         higher on "Berlin" alone, but the question asks what ML is. The points taken back are an entry
         of their own (CONTEXT_CUT), so the evidence still adds up to the score. Decline intents keep
-        theirs: "flights to London" is off topic because of where it goes."""
+        theirs: "flights to London" is off topic because of where it goes. Two places are capped alike:
+        "the time difference between London and New York" asks about time; when pay is what two
+        places are compared on, the salary table has the rest of the question too."""
         def around(c: Candidate) -> float:
             return sum(
                 p for f, p in c.evidence

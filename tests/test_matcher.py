@@ -250,7 +250,8 @@ def test_naming_another_kind_of_thing_counts_against_an_intent(advisor):
         ("im in bangalore, which cloud should i learn", "skill_cloud"),
         ("salary in london", "salary"),
         ("london?", "salary"),
-        ("is pay higher in london or in berlin", "salary"),  # two cities compared are the topic
+        ("is pay higher in london or in berlin", "salary"),  # two cities compared on pay are the topic
+        ("time difference between berlin and bangalore?", None),  # ... on time they are not
     ],
 )
 def test_a_city_narrows_an_answer_but_does_not_choose_it(advisor, question, intent):
