@@ -36,9 +36,9 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    follow-up phrase too) repeats the question. The result becomes the topic, with the recommended value remembered.
 9. Small talk leaves the context as it is; chat.reset() (/reset) empties it, interview included.
 Candidates whose coverage is under the settings' `min_coverage` (less for a high score or a long
-question, see Chat._covered) are passed over; in a text of several
-sentences or clauses, a candidate's coverage is the best of the whole text's and that of each part that
-asks, so the story told around a question does not count against its answer. Of the others, the one
+question, see Chat._covered) are passed over; in a text of several sentences or clauses, a candidate's
+coverage is the best of the whole text's and that of each part that asks, so the story told around a
+question does not count against its answer. Of the others, the one
 with the highest score times coverage squared is the best. Among candidates within the clarify margin,
 one whose idf-weighted coverage is clearly the highest is answered without asking ("english skills" is
 about English, not skills in general); a `decline` intent that wins gives a fallback with its own

@@ -3,9 +3,8 @@
 At load time every intent gets a weight per feature (a word, a pair of adjacent words, an entity
 type such as ``@city`` or an entity value such as ``@city=london``, a word beside a name paired with
 the name's type such as ``<role> do``), derived from how specific the feature is to the intent's
-example questions and raised by its hand-written keywords. At question
-time the score of an intent is the sum of the weights of the question's features, so every point of
-a score can be shown.
+example questions and raised by its hand-written keywords. At question time the score of an intent
+is the sum of the weights of the question's features, so every point of a score can be shown.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from .text import Phrases, drawn_out, longest_from, stem, words
 
 TYPO_MIN_LEN = 4
 SWAP_MIN_LEN = 3  # a shorter word is never repaired; one of this length only into a stop word ("teh", "cna")
-SPLIT_MIN_PART = 2
+SPLIT_MIN_PART = 2  # letters of the shorter of two words typed together ("ml" in "mlengineer")
 LONG_WORD = 7
 SHORT_WORD = 4
 QUERY_IDF_POWER = 0.5
@@ -699,7 +698,8 @@ class Matcher:
           more word that does not ("accountant salary": the salary of another job), unless it is a
           context type: "I live in London" says where the asker is, not what the question is about.
         `subjects`: the entity types named other than as context; `support`: the features with points for
-        the intent (an entity type only if the intent is about it)."""
+        the intent (an entity type only if the intent is about it). Also returns the count's total, how
+        many words it was over."""
         covered = counted = covered_weight = weighed = 0.0
         kept = False
         for f, common, typed, count, weight in content:
