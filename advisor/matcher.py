@@ -604,8 +604,8 @@ class Matcher:
         content, subjects = self._content_features(analysis)
         asking = [self._content_features(part) for part in focus]
         candidates = []
-        around = frozenset(m.entity for m in analysis.mentions if m.entity in self._context)
-        context = {w for w, t in analysis.named.items() if t in around}
+        places = frozenset(m.entity for m in analysis.mentions if m.entity in self._context)
+        context = {w for w, t in analysis.named.items() if t in places}
         for score, index in self._best(vector, limit):
             evidence = [
                 (f, round(points, 1))
@@ -626,7 +626,7 @@ class Matcher:
                 coverage = max(coverage, self._coverage(words_, named_types, support) or coverage)
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         if context:
-            candidates = self._context_capped(candidates, context, around)
+            candidates = self._context_capped(candidates, context, places)
         return Match(analysis, tuple(candidates))
 
     def _around(self, analysis: Analysis) -> frozenset[str]:
