@@ -39,6 +39,7 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
 MANY = "+"  # marks an entity type named with two values or more ("@tool+"; see _features)
 CONTEXT_CUT = "@(context)"  # the evidence entry that takes back context points (see _context_capped)
@@ -166,6 +167,12 @@ def _mistyped(typed: str, meant: str, edits: int) -> bool:
             row.append(cost)
         before, last = last, row
     return last[-1] <= edits
+
+
+def _doubled_last(word: str) -> bool:
+    """A word of DOUBLED_LAST_MIN letters or more whose last letter is typed twice ("heyy", "needd"): it
+    may be drawn out like one with a letter three times."""
+    return len(word) >= DOUBLED_LAST_MIN and word[-1] == word[-2] and word.isalpha()
 
 
 def _entity_type(feature: str) -> str:
@@ -328,7 +335,7 @@ class Matcher:
         drawn = drawn_out(text)
         corrected, corrections = [], []
         for word in typed:
-            fix = (self._drawn_out(word) if word in drawn else None) or self.correct(word)
+            fix = (self._drawn_out(word) if word in drawn or _doubled_last(word) else None) or self.correct(word)
             if fix is not None:
                 corrections.append((word, fix))
             corrected.append(fix or word)
