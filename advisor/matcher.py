@@ -217,14 +217,16 @@ class Matcher:
 
     def _build_vocabulary(self) -> None:
         """The knowledge base's words, and those a typo may be repaired into: a word of an example
-        question only when two examples use it (an example may hold a typo itself: "ingore" must not
-        become what "ignore" is read as); a word of any other part of the knowledge base always."""
+        question only when two examples of answering intents use it (an example may hold a typo itself:
+        "ingore" must not become what "ignore" is read as; a word only off-topic questions use counts
+        against an answer as it is, and "broad" is not "bread"); a word of any other part always."""
         counts: Counter[str] = Counter()
         examples: Counter[str] = Counter()
+        declined: Counter[str] = Counter()
         kb = self.kb
         for intent in kb.intents:
             for text in intent.examples:
-                examples.update(words(text))
+                (declined if intent.kind == "decline" else examples).update(words(text))
             counts.update(w for group, _ in intent.keywords for phrase in group for w in words(phrase))
             counts.update(set(words(" ".join((intent.title, intent.answer)))))
         for etype in kb.entities.values():
@@ -243,6 +245,7 @@ class Matcher:
         counts.update(kb.settings.stop_words)
         targets = set(counts) | {w for w, n in examples.items() if n >= 2}
         counts.update(examples)
+        counts.update(declined)
         self._vocab = counts
         self._stems = {stem(w) for w in counts}
         self._vocab_list = [w for w in counts if w in targets and len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
