@@ -89,6 +89,7 @@ class Settings:
     clarify_margin: float = 6.0
     min_coverage: float = 0.0
     clause_words: tuple[str, ...] = ()
+    language: str | None = "en"  # whose word list tells real words from typos; None: no list
 
 
 @dataclass(frozen=True)

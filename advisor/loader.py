@@ -32,6 +32,7 @@ from .knowledge import (
     Validation,
     Where,
 )
+from .lexicon import languages
 
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SHOWN = 60  # characters of a key or id quoted in a message
@@ -308,7 +309,7 @@ _INTENT_KEYS = (
     "slots",
     "combined",
 )
-_SETTINGS_KEYS = ("stop_words", "answer_threshold", "clarify_margin", "min_coverage", "clause_words")
+_SETTINGS_KEYS = ("stop_words", "answer_threshold", "clarify_margin", "min_coverage", "clause_words", "language")
 
 
 class _Builder:
@@ -409,7 +410,23 @@ class _Builder:
             clarify_margin=check.number(node, "clarify_margin", "settings", Settings.clarify_margin, 0, 100),
             min_coverage=check.number(node, "min_coverage", "settings", Settings.min_coverage, 0, 1),
             clause_words=tuple(w.casefold() for w, _ in check.texts(node, "clause_words", "settings")),
+            language=self._language(check, node),
         )
+
+    @staticmethod
+    def _language(check: _Checker, node: _Node) -> str | None:
+        """The settings' language: a code that a word list is shipped for, or none."""
+        if "language" not in node:
+            return Settings.language
+        language = check.text(node, "language", "settings").casefold()
+        if language in ("", "none"):
+            return None
+        known = languages()
+        if language not in known:
+            listed = ", ".join((*known, "none"))
+            check.fail(node, "language", f"settings: no word list for language {language!r} (there are: {listed})")
+            return Settings.language
+        return language
 
     def _entities(self, check: _Checker, data: _Node) -> list[EntityType]:
         node = data.get("entities") or _Node()

@@ -20,6 +20,7 @@ from itertools import accumulate, islice, pairwise
 from typing import Any
 
 from .knowledge import KnowledgeBase
+from .lexicon import Lexicon
 from .text import Phrases, drawn_out, longest_from, stem, words
 
 TYPO_MIN_LEN = 4
@@ -39,6 +40,7 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+REAL_WORD_RATIO = 20  # a word of the language is repaired only into one it writes this many times as often ("dose")
 DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
 MANY = "+"  # marks an entity type named with two values or more ("@tool+"; see _features)
@@ -175,6 +177,24 @@ def _doubled_last(word: str) -> bool:
     return len(word) >= DOUBLED_LAST_MIN and word[-1] == word[-2] and word.isalpha()
 
 
+def _misspelt(typed: str, meant: str, slips: int) -> bool:
+    """Whether someone who spells by ear might write `meant` as `typed` in at most `slips` slips: a vowel
+    put in, left out or typed for another, a double letter typed single or a single one double, one
+    letter for another alike in sound ("sallery", "difrent", "werk", "bild"). Any other change counts as
+    three. Only for a word the language does not have: applied to real words it would read "salad" as
+    "solid" and "rating" as "reading"."""
+    last = list(range(0, 3 * len(meant) + 1, 3))
+    for i, a in enumerate(typed, 1):
+        row = [last[0] + (1 if a in _VOWELS or typed[i - 2 : i - 1] == a else 3)]
+        for j, b in enumerate(meant, 1):
+            extra = 1 if a in _VOWELS or typed[i - 2 : i - 1] == a or meant[j - 1] == a else 3
+            missed = 1 if b in _VOWELS or meant[j - 2 : j - 1] == b or meant[j : j + 1] == b else 3
+            alike = {a, b} <= _VOWELS or frozenset((a, b)) in _SOUNDS
+            row.append(min(last[j] + extra, row[j - 1] + missed, last[j - 1] + (0 if a == b else 1 if alike else 3)))
+        last = row
+    return last[-1] <= slips
+
+
 def _entity_type(feature: str) -> str:
     """The entity type feature behind an entity feature ("@role" for "@role=mle" and "@role+"); any
     other feature itself."""
@@ -209,6 +229,7 @@ class Matcher:
         self._letters = self._letter_aliases(self._aliases)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
+        self._lexicon = self._language(kb)
         self._content: dict[str, tuple[str, ...]] = {}
         self._context = self._context_types(kb)
         self._compile(seed)
@@ -256,8 +277,10 @@ class Matcher:
         A typo keeps its first letter; a short word is only repaired for swapped letters ("waht") or a
         doubled letter typed once or a single one twice ("helo", "heyy"), since any other edit turns it
         into too many real words ("lose" -> "love"); a longer word only for slips that a keyboard or a
-        speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself. A known
-        word with "y" added is another word made from it ("rusty", "techy"), not a slip."""
+        speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself. When the
+        knowledge base names its language, that language's word list decides what a real word is, and
+        a word it lacks may be repaired further (see _nearest). A known word with "y" added is another
+        word made from it ("rusty", "techy"), not a slip."""
         if word in self._vocab or len(word) < SWAP_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word[-1] == "y" != word[-2] and word[:-1] in self._vocab:
@@ -265,27 +288,48 @@ class Matcher:
         if word in self._corrections:
             return self._corrections[word]
         best = self._nearest(word) or self._split(word)
+        if best is not None and " " in best and self._lexicon and self._lexicon.count(word) is not None:
+            best = None  # "meat" is not "me at"
         if len(self._corrections) > 50_000:
             self._corrections.clear()
         self._corrections[word] = best
         return best
 
     def _nearest(self, word: str) -> str | None:
+        """The knowledge base's word that a slip of the keyboard explains (see correct), or None. A word
+        of the language is repaired only into another form of itself or a word it writes REAL_WORD_RATIO
+        times as often ("dose" -> "does"; "meat" is not "meta"); a word it lacks, also when it is spelled
+        by ear ("sallery", "bild", see _misspelt)."""
         from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
         from rapidfuzz.distance import OSA
 
         max_edits = 1 if len(word) <= LONG_WORD else 2
-        found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
+        found = [
+            (meant, edits)
+            for meant, edits, _ in process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
+            if meant[0] == word[0]
+        ]
+        lexicon = self._lexicon if found else None
+        count = lexicon.count(word) if lexicon else None
+        if lexicon and count is not None:
+            often = REAL_WORD_RATIO * count
+            found = [
+                (meant, edits) for meant, edits in found
+                if (lexicon.count(meant) or 0) >= often or meant.startswith(word) or word.startswith(meant)
+            ]
         if len(word) < TYPO_MIN_LEN:
-            found = [f for f in found if f[0][0] == word[0] and len(f[0]) == len(word) and _slip(word, f[0])
-                     and stem(f[0]) in self._stop]
+            ranked = [(edits, meant) for meant, edits in found
+                      if len(meant) == len(word) and _slip(word, meant) and stem(meant) in self._stop]
         else:
             short = len(word) <= SHORT_WORD
-            found = [
-                f for f in found
-                if f[0][0] == word[0] and (_slip(word, f[0]) if short else _mistyped(word, f[0], max_edits))
+            by_ear = lexicon is not None and count is None
+            ranked = [
+                (not slip, edits, meant)
+                for meant, edits in found
+                if (slip := _slip(word, meant) if short else _mistyped(word, meant, max_edits))
+                or (by_ear and _misspelt(word, meant, 1 if short else 2))
             ]
-        return min(found, key=lambda f: (f[1], -self._vocab[f[0]], f[0]))[0] if found else None
+        return min(ranked, key=lambda r: (*r[:-1], -self._vocab[r[-1]], r[-1]))[-1] if ranked else None
 
     def _split(self, word: str) -> str | None:
         """Two words typed without the space between them ("mlengineer", "whatis", "sanfransisco"): a pair
@@ -317,6 +361,10 @@ class Matcher:
         shorter = sorted({word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]})
         best = max(shorter, key=lambda w: known.get(w, 0), default=None)
         return best if best is not None and known.get(best, 0) >= DRAWN_OUT_MIN else None
+
+    @staticmethod
+    def _language(kb: KnowledgeBase) -> Lexicon | None:
+        return Lexicon(kb.settings.language) if kb.settings.language else None
 
     @staticmethod
     def _letter_aliases(aliases: Mapping[tuple[str, ...], Any]) -> frozenset[str]:
@@ -924,6 +972,7 @@ class Matcher:
         matcher._vocab_list = cls._unlines(state["vocab_list"])
         matcher._stems = set(cls._unlines(state["stems"]))
         matcher._corrections = {}
+        matcher._lexicon = cls._language(kb)
         matcher._content = {}
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))

@@ -178,6 +178,10 @@ BROKEN: dict[str, tuple[dict[str, str | bytes], str, int, int, str]] = {
         {"a.yaml": "settings: {answer_threshold: 300}\n" + VALID},
         "a.yaml", 1, 0, "'answer_threshold' must be a number from 0 to 100",
     ),
+    "a language no word list is shipped for": (
+        {"a.yaml": "settings:\n  language: klingon\n" + VALID},
+        "a.yaml", 2, 13, "no word list for language 'klingon' (there are: en,",
+    ),
     "context that is not true or false": (
         {"a.yaml": "entities:\n  city:\n    context: sometimes\n    values: [{id: paris}]\n" + VALID},
         "a.yaml", 3, 14, "entity type 'city': 'context' must be true or false",

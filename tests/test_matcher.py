@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from advisor.compose import explain
 from advisor.knowledge import load
-from advisor.matcher import CONTEXT_CUT, Matcher, _mistyped
+from advisor.matcher import CONTEXT_CUT, Matcher, _misspelt, _mistyped
 
 
 def mentions(advisor, text: str) -> set[tuple[str, str]]:
@@ -67,6 +67,54 @@ def test_one_slip_is_always_a_plausible_typo(word, data):
     assert _mistyped(word[:i] + word[i] + word[i:], word, 1)  # a letter typed twice
     if i + 1 < len(word):
         assert _mistyped(word[:i] + word[i + 1] + word[i] + word[i + 2 :], word, 1)  # two letters swapped
+
+
+@pytest.mark.parametrize(
+    ("typed", "was_read_as"),
+    [("broad", "bread"), ("salty", "salary"), ("neutral", "neural"), ("instance", "insurance"),
+     ("employees", "employers"), ("meat", "me at")],
+)
+def test_a_word_of_the_language_is_not_read_as_a_rarer_word_of_ours(advisor, typed, was_read_as):
+    # one keyboard slip apart, but the English word list knows the typed word, and it is common
+    assert advisor.matcher.correct(typed) is None, was_read_as
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("dose", "does"), ("manger", "manager"), ("sallery", "salary"), ("difrent", "different"), ("bild", "build"),
+     ("werk", "work"), ("abot", "about"), ("linier", "linear")],
+)
+def test_a_word_no_one_writes_may_be_spelled_by_ear(advisor, typed, meant):
+    # a rare real word a common one is mistyped as, or no English word: a speller's slips are repaired
+    assert advisor.matcher.correct(typed) == meant
+
+
+def test_without_a_word_list_only_keyboard_slips_are_repaired(tmp_path):
+    (tmp_path / "kb.yaml").write_text(
+        "settings: {language: none}\n"
+        "intents:\n"
+        "  - id: pay\n"
+        "    examples: [what is the salary, how different is the salary]\n"
+        "    answer: It depends.\n",
+        encoding="utf-8",
+    )
+    matcher = Matcher(load(tmp_path))
+    assert matcher.kb.settings.language is None
+    assert matcher.correct("salery") == "salary"
+    assert matcher.correct("sallery") is None
+    assert matcher.correct("difrent") is None
+
+
+@given(st.text(alphabet="bcdfghklmnprstvz", min_size=1, max_size=5), st.sampled_from("aeiou"), st.data())
+def test_a_vowel_left_out_or_a_letter_doubled_is_spelling_by_ear(consonants, vowel, data):
+    word = vowel.join(consonants) + vowel
+    i = data.draw(st.integers(0, len(word) - 1))
+    assert _misspelt(word, word, 0)
+    assert _misspelt(word[:i] + word[i] + word[i:], word, 1)  # a letter typed twice
+    if word[i] == vowel:
+        assert _misspelt(word[:i] + word[i + 1 :], word, 1)  # a vowel left out
+    if word[i] != vowel:
+        assert not _misspelt(word[:i] + word[i + 1 :], word, 2)  # a sounded letter is not
 
 
 def test_short_words_are_not_guessed(advisor):
