@@ -378,7 +378,23 @@ class Matcher:
             shown = words(text, fold=False)
             if len(shown) == len(typed):
                 typed = [w for w, s in zip(typed, shown) if s not in self._letters]
-        return typed
+        return self._spelled(typed) if sum(len(w) == 1 for w in typed) > 1 else typed
+
+    def _spelled(self, typed: list[str]) -> list[str]:
+        """Letters typed one by one ("m l ops engineer", "a w s") as the word they spell, when the
+        knowledge base knows it; "r u a bot" spells nothing."""
+        out: list[str] = []
+        letters: list[str] = []
+        for word in [*typed, ""]:
+            if len(word) == 1 and word.isalpha():
+                letters.append(word)
+                continue
+            spelled = "".join(letters)
+            out.extend([spelled] if len(letters) > 1 and spelled in self._vocab else letters)
+            letters = []
+            if word:
+                out.append(word)
+        return out
 
     def analyse(self, text: str) -> Analysis:
         """Turn a question into weighted features, noting corrections and named entities."""

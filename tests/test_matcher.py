@@ -146,6 +146,19 @@ def test_a_four_letter_word_is_repaired_only_for_a_swap_or_a_missing_double(advi
     assert advisor.matcher.correct(typed) == meant
 
 
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [("what does an m l ops engineer do", "role", "mlops_engineer"), ("a w s or azure", "tool", "aws")],
+)
+def test_letters_typed_one_by_one_spell_the_word(advisor, text, entity, value):
+    assert (entity, value) in mentions(advisor, text)
+
+
+def test_single_letters_that_spell_nothing_stay_letters(advisor):
+    assert advisor.matcher.analyse("r u a bot").corrections == ()
+    assert advisor.chat().ask("r u a bot").intent == "about_bot"
+
+
 def test_gibberish_is_not_corrected_into_a_topic(advisor):
     assert advisor.matcher.correct("xqzvwj") is None
 
