@@ -388,7 +388,7 @@ class Chat:
                 continue
             if current is None:
                 current = self._rank_part(text[start:end], carried)
-            if not self._stands_alone(text[start:end], current):
+            if not self._stands_alone(text[start:end], current) or (not by_word and self._told(text, end, a, current)):
                 end, current = b, None  # not a question of its own: no need to rank the part that follows
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
@@ -409,6 +409,17 @@ class Chat:
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
             return None
         return parts
+
+    def _told(self, text: str, end: int, start: int, match: Match) -> bool:
+        """Whether the sentence that ends at `end` tells rather than asks: no question mark, and no clause
+        word before the next one at `start` ("I'm a physicist. What skills ...", but "... in London. Also
+        what ..."). What it tells is the setting of the question that follows, not a question of its own;
+        small talk ("Hi! What does ...") is still answered on its own."""
+        cut = text[end:start]
+        if "?" in cut or (self._joiner is not None and self._joiner.search(cut)):
+            return False
+        best = self._best(match)
+        return best is None or self.kb.intent(best.intent).kind != "smalltalk"
 
     def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
         """Whether two neighbouring parts are two questions: each answered clearly by its own intent, they

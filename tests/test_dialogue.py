@@ -348,6 +348,28 @@ def test_one_question_with_and_is_not_split(advisor, text):
     assert "questions in one line" not in (reply.explain.format() if reply.explain else "")
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("I'm a physicist. What skills does an ML engineer need?", "skills_overview"),
+     ("musician, zero tech background. what is machine learning in plain words", "ml_definition")],
+)
+def test_a_sentence_that_tells_is_the_setting_of_the_question_after_it(advisor, text, intent):
+    reply = advisor.chat().ask(text)
+    assert reply.intent == intent
+    assert "questions in one line" not in reply.explain.format()
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [("Tell me the salary in London. Also what skills are needed.", ("salary", "skills_overview")),
+     ("Hi! What does a data engineer do?", ("greeting", "role_tasks"))],
+)
+def test_a_sentence_is_a_question_of_its_own_after_a_clause_word_or_as_small_talk(advisor, text, intents):
+    shown = advisor.chat().ask(text).explain.format()
+    assert "2 questions in one line" in shown
+    assert shown.index(intents[0]) < shown.index(intents[1])
+
+
 def test_sentence_punctuation_splits_on_another_knowledge_base(cooking):
     reply = cooking.chat().ask("how long do I boil an egg? how do I sharpen a knife?")
     positions = _order(reply.text, "Egg: 10 minutes", "Sharpen on a whetstone")
