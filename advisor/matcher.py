@@ -138,7 +138,8 @@ def _slip(typed: str, meant: str) -> bool:
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _KEYS = {c: (row, column) for row, keys in enumerate(_ROWS) for column, c in enumerate(keys)}
 _VOWELS = frozenset("aeiouy")
-_SOUNDS = frozenset(map(frozenset, ("cs", "ck", "kq", "sz", "gj", "vw", "dt", "bp", "mn", "fv", "xs")))
+_FIRST_VOWELS = frozenset("aeiou")  # one typed for another may begin a word spelled by ear ("inglish")
+_SOUNDS = frozenset(map(frozenset, ("cs", "ck", "kq", "sz", "gj", "vw", "dt", "bp", "mn", "fv", "xs", "uw")))
 
 
 def _neighbours(a: str, b: str) -> bool:
@@ -279,8 +280,9 @@ class Matcher:
         into too many real words ("lose" -> "love"); a longer word only for slips that a keyboard or a
         speller makes (see _mistyped), so that a real word the knowledge base lacks stays itself. When the
         knowledge base names its language, that language's word list decides what a real word is, and
-        a word it lacks may be repaired further (see _nearest). A known word with "y" added is another
-        word made from it ("rusty", "techy"), not a slip."""
+        a word it lacks may be repaired further, as spelled by ear, and then begin with another vowel
+        ("inglish"; see _nearest). A known word with "y" added is another word made from it ("rusty",
+        "techy"), not a slip."""
         if word in self._vocab or len(word) < SWAP_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
         if word[-1] == "y" != word[-2] and word[:-1] in self._vocab:
@@ -307,7 +309,7 @@ class Matcher:
         found = [
             (meant, edits)
             for meant, edits, _ in process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
-            if meant[0] == word[0]
+            if meant[0] == word[0] or {meant[0], word[0]} <= _FIRST_VOWELS
         ]
         lexicon = self._lexicon if found else None
         count = lexicon.count(word) if lexicon else None
@@ -318,16 +320,19 @@ class Matcher:
                 if (lexicon.count(meant) or 0) >= often or meant.startswith(word) or word.startswith(meant)
             ]
         if len(word) < TYPO_MIN_LEN:
-            ranked = [(edits, meant) for meant, edits in found
-                      if len(meant) == len(word) and _slip(word, meant) and stem(meant) in self._stop]
+            ranked = [
+                (edits, meant) for meant, edits in found
+                if meant[0] == word[0] and len(meant) == len(word) and _slip(word, meant) and stem(meant) in self._stop
+            ]
         else:
             short = len(word) <= SHORT_WORD
             by_ear = lexicon is not None and count is None
+            slips = {meant: meant[0] == word[0] and (_slip(word, meant) if short else _mistyped(word, meant, max_edits))
+                     for meant, _ in found}
             ranked = [
-                (not slip, edits, meant)
+                (not slips[meant], edits, meant)
                 for meant, edits in found
-                if (slip := _slip(word, meant) if short else _mistyped(word, meant, max_edits))
-                or (by_ear and _misspelt(word, meant, 1 if short else 2))
+                if slips[meant] or (by_ear and _misspelt(word, meant, 1 if short else 2))
             ]
         return min(ranked, key=lambda r: (*r[:-1], -self._vocab[r[-1]], r[-1]))[-1] if ranked else None
 
