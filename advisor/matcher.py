@@ -282,10 +282,12 @@ class Matcher:
         knowledge base names its language, that language's word list decides what a real word is, and
         a word it lacks may be repaired further, as spelled by ear, and then begin with another vowel
         ("inglish"; see _nearest). A known word with "y" added is another word made from it ("rusty",
-        "techy"), not a slip."""
+        "techy"), not a slip, unless the language has no such word ("actualy")."""
         if word in self._vocab or len(word) < SWAP_MIN_LEN or not word.isalpha() or stem(word) in self._stems:
             return None
-        if word[-1] == "y" != word[-2] and word[:-1] in self._vocab:
+        if word[-1] == "y" != word[-2] and word[:-1] in self._vocab and (
+            self._lexicon is None or self._lexicon.count(word) is not None
+        ):
             return None
         if word in self._corrections:
             return self._corrections[word]
