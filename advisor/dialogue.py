@@ -393,7 +393,7 @@ class Chat:
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
             following = self._rank_part(text[a:b], named)
-            if self._separate((text[start:end], current), (text[a:b], following)):
+            if self._small_talk(current) or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
                 carried, (start, end), current = named, (a, b), following
             else:
@@ -403,7 +403,7 @@ class Chat:
         if current is None:
             current = self._rank_part(text[start:end], carried)
         parts.append((text[start:end], current))
-        if not all(self._stands_alone(*part) for part in parts):
+        if not all(self._stands_alone(*part) or self._small_talk(parts[i - 1][1]) for i, part in enumerate(parts)):
             return None
         iv = self.kb.interview
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
@@ -418,8 +418,13 @@ class Chat:
         cut = text[end:start]
         if "?" in cut or (self._joiner is not None and self._joiner.search(cut)):
             return False
+        return not self._small_talk(match)
+
+    def _small_talk(self, match: Match) -> bool:
+        """Whether a part is small talk ("thanks!"): what follows it is a question of its own, even one
+        that goes on from the last answer ("thanks! and in Berlin?")."""
         best = self._best(match)
-        return best is None or self.kb.intent(best.intent).kind != "smalltalk"
+        return best is not None and self.kb.intent(best.intent).kind == "smalltalk"
 
     def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
         """Whether two neighbouring parts are two questions: each answered clearly by its own intent, they
