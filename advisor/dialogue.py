@@ -388,7 +388,7 @@ class Chat:
                 continue
             if current is None:
                 current = self._rank_part(text[start:end], carried)
-            if not self._stands_alone(text[start:end], current) or (not by_word and self._told(text, end, a, current)):
+            if not self._stands_alone(text[start:end], current) or self._told(text, end, current):
                 end, current = b, None  # not a question of its own: no need to rank the part that follows
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
@@ -410,13 +410,17 @@ class Chat:
             return None
         return parts
 
-    def _told(self, text: str, end: int, start: int, match: Match) -> bool:
-        """Whether the sentence that ends at `end` tells rather than asks: no question mark, and no clause
-        word before the next one at `start` ("I'm a physicist. What skills ...", but "... in London. Also
-        what ..."). What it tells is the setting of the question that follows, not a question of its own;
-        small talk ("Hi! What does ...") is still answered on its own."""
-        cut = text[end:start]
-        if "?" in cut or (self._joiner is not None and self._joiner.search(cut)):
+    def _told(self, text: str, end: int, match: Match) -> bool:
+        """Whether the part that ends at `end` is in a sentence that tells rather than asks: one that ends
+        without a question mark, is not the last, and is not followed by a clause word ("I'm a tester
+        and want the maths that matters. Which areas ...?", but "... in London. Also what ..."). What it
+        tells is the setting of the question that follows, not a question of its own; small talk
+        ("Hi! What does ...") is answered on its own."""
+        stop = _SENTENCE_END.search(text, end)
+        rest = text[stop.end() :].lstrip() if stop else ""
+        if stop is None or "?" in stop.group() or not words(rest):
+            return False
+        if self._joiner is not None and self._joiner.match(rest):
             return False
         return not self._small_talk(match)
 
