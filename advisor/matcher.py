@@ -324,13 +324,17 @@ class Matcher:
         if len(word) < TYPO_MIN_LEN:
             ranked = [
                 (edits, meant) for meant, edits in found
-                if meant[0] == word[0] and len(meant) == len(word) and _slip(word, meant) and stem(meant) in self._stop
+                if edits == 1 and meant[0] == word[0] and len(meant) == len(word) and _slip(word, meant)
+                and stem(meant) in self._stop
             ]
         else:
             short = len(word) <= SHORT_WORD
             by_ear = lexicon is not None and count is None
-            slips = {meant: meant[0] == word[0] and (_slip(word, meant) if short else _mistyped(word, meant, max_edits))
-                     for meant, _ in found}
+            slips = {
+                meant: edits <= max_edits and meant[0] == word[0]
+                and (_slip(word, meant) if short else _mistyped(word, meant, max_edits))
+                for meant, edits in found
+            }
             ranked = [
                 (not slips[meant], edits, meant)
                 for meant, edits in found
