@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.compose import explain
@@ -116,6 +116,14 @@ def test_a_vowel_left_out_or_a_letter_doubled_is_spelling_by_ear(consonants, vow
         assert _misspelt(word[:i] + word[i + 1 :], word, 1)  # a vowel left out
     if word[i] != vowel:
         assert not _misspelt(word[:i] + word[i + 1 :], word, 2)  # a sounded letter is not
+
+
+@settings(deadline=None)  # the first word may read the language's word list
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=14))
+def test_a_repair_is_always_into_the_knowledge_bases_words(advisor, word):
+    fixed = advisor.matcher.correct(word)
+    assert fixed is None or all(part in advisor.matcher._vocab for part in fixed.split())
+    assert fixed != word
 
 
 def test_short_words_are_not_guessed(advisor):
