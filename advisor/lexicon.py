@@ -8,6 +8,7 @@ large bodies of text in a dozen languages; the knowledge base's settings name th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 
 
@@ -26,15 +27,18 @@ class Lexicon:
         self.language = language
 
     @cached_property
-    def _counts(self) -> dict[str, int]:
+    def _counts(self) -> tuple[Mapping[str, int], dict[str, int]]:
+        """The list's words, and those written with an apostrophe as text.words() reads them ("didnt")."""
         from spellchecker import SpellChecker
 
-        counts: dict[str, int] = {}
-        for word, count in SpellChecker(language=self.language, distance=1).word_frequency.items():
-            key = word.replace("'", "")  # as text.words() reads "didn't"
-            counts[key] = max(count, counts.get(key, 0))
-        return counts
+        listed = SpellChecker(language=self.language, distance=1).word_frequency.dictionary
+        bare: dict[str, int] = {}
+        for word in [w for w in listed if "'" in w]:
+            key = word.replace("'", "")
+            bare[key] = max(listed[word], bare.get(key, 0))
+        return listed, bare
 
     def count(self, word: str) -> int | None:
         """How often the language writes `word` (lower case, no apostrophes), or None if it is no word of it."""
-        return self._counts.get(word)
+        listed, bare = self._counts
+        return max(listed.get(word, 0), bare.get(word, 0)) or None
