@@ -20,7 +20,7 @@ def languages() -> tuple[str, ...]:
 
 
 class Lexicon:
-    """The words of one language, read on first use (a quarter of a second): most questions have no
+    """The words of one language, read on first use (a third of a second): most questions have no
     word the knowledge base lacks, and then the list is never needed."""
 
     def __init__(self, language: str) -> None:
