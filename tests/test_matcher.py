@@ -151,7 +151,7 @@ def test_a_question_typed_without_spaces_is_answered(advisor):
 @pytest.mark.parametrize(
     ("typed", "meant"), [("helo", "hello"), ("byee", "bye"), ("waht", "what"), ("lose", None), ("boom", None)]
 )
-def test_a_four_letter_word_is_repaired_only_for_a_swap_or_a_missing_double(advisor, typed, meant):
+def test_a_four_letter_slip_is_repaired_and_a_four_letter_word_left_alone(advisor, typed, meant):
     assert advisor.matcher.correct(typed) == meant
 
 
