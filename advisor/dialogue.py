@@ -412,16 +412,20 @@ class Chat:
 
     def _told(self, text: str, end: int, match: Match) -> bool:
         """Whether the part that ends at `end` is in a sentence that tells rather than asks: one that ends
-        without a question mark, is not the last, and is not followed by a clause word ("I'm a tester
-        and want the maths that matters. Which areas ...?", but "... in London. Also what ..."). What it
-        tells is the setting of the question that follows, not a question of its own; small talk
-        ("Hi! What does ...") is answered on its own."""
+        without a question mark, is not the last, is not followed by a clause word ("I'm a tester and
+        want the maths that matters. Which areas ...?", but "... in London. Also what ...") and on its
+        own scores under a typical example question ("What does a data engineer do. What tools ..."
+        asks twice). What it tells is the setting of the question that follows, not a question of its
+        own; small talk ("Hi! What does ...") is answered on its own."""
         stop = _SENTENCE_END.search(text, end)
         rest = text[stop.end() :].lstrip() if stop else ""
         if stop is None or "?" in stop.group() or not words(rest):
             return False
         if self._joiner is not None and self._joiner.match(rest):
             return False
+        best = self._best(match)
+        if best is not None and best.score >= FULL_SCORE:
+            return False  # as close as a typical example question: it asks, question mark or not
         return not self._small_talk(match)
 
     def _small_talk(self, match: Match) -> bool:

@@ -362,9 +362,10 @@ def test_a_sentence_that_tells_is_the_setting_of_the_question_after_it(advisor, 
 @pytest.mark.parametrize(
     ("text", "intents"),
     [("Tell me the salary in London. Also what skills are needed.", ("salary", "skills_overview")),
-     ("Hi! What does a data engineer do?", ("greeting", "role_tasks"))],
+     ("Hi! What does a data engineer do?", ("greeting", "role_tasks")),
+     ("What does a data engineer do. What tools do they use.", ("role_tasks", "role_stack"))],
 )
-def test_a_sentence_is_a_question_of_its_own_after_a_clause_word_or_as_small_talk(advisor, text, intents):
+def test_a_sentence_asks_before_a_clause_word_as_small_talk_or_as_a_clear_question(advisor, text, intents):
     shown = advisor.chat().ask(text).explain.format()
     assert f"2 questions in one line, answered in order: {intents[0]} " in shown
     assert f"; {intents[1]} " in shown
