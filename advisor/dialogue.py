@@ -29,6 +29,9 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    it; a follow-up phrase is a part of its own ("salary in London. Why?"). The parts are answered in
    order, each in the context the previous one left; the reply holds their texts in order and their
    merged sources; its kind and intent are those of the first answer (the first part when none is one).
+   A sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the
+   part after it, never a question of its own; after small talk ("thanks! and in Berlin?") the next
+   part is always one.
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -393,7 +396,8 @@ class Chat:
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
             following = self._rank_part(text[a:b], named)
-            if self._small_talk(current) or self._separate((text[start:end], current), (text[a:b], following)):
+            after_small_talk = self._small_talk(self._best(current))
+            if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
                 carried, (start, end), current = named, (a, b), following
             else:
@@ -403,7 +407,9 @@ class Chat:
         if current is None:
             current = self._rank_part(text[start:end], carried)
         parts.append((text[start:end], current))
-        if not all(self._stands_alone(*part) or self._small_talk(parts[i - 1][1]) for i, part in enumerate(parts)):
+        # the parts before the last stood alone when they were cut off; the last must too, unless small
+        # talk comes before it
+        if not (self._stands_alone(*parts[-1]) or self._small_talk(self._best(parts[-2][1]))):
             return None
         iv = self.kb.interview
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
@@ -424,14 +430,12 @@ class Chat:
         if self._joiner is not None and self._joiner.match(rest):
             return False
         best = self._best(match)
-        if best is not None and best.score >= FULL_SCORE:
-            return False  # as close as a typical example question: it asks, question mark or not
-        return not self._small_talk(match)
+        # as close as a typical example question, it asks, question mark or not
+        return best is None or (best.score < FULL_SCORE and not self._small_talk(best))
 
-    def _small_talk(self, match: Match) -> bool:
-        """Whether a part is small talk ("thanks!"): what follows it is a question of its own, even one
-        that goes on from the last answer ("thanks! and in Berlin?")."""
-        best = self._best(match)
+    def _small_talk(self, best: Candidate | None) -> bool:
+        """Whether a part whose best candidate is `best` is small talk ("thanks!"): what follows it is a
+        question of its own, even one that goes on from the last answer ("thanks! and in Berlin?")."""
         return best is not None and self.kb.intent(best.intent).kind == "smalltalk"
 
     def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
