@@ -682,12 +682,16 @@ class Matcher:
         """Rank the intents for an already analysed question. `focus` holds the analyses of the parts
         that ask in a longer text ("I'm 34, an accountant ... Which topics can I skip?"): the whole text
         still scores, and an intent's coverage is the best of the whole text's and each asking part's,
-        so the story around a question does not count against its answer."""
+        so the story around a question does not count against its answer. Small talk is made of words of
+        every kind ("thx a ton", "awesome, thank u", "hallo, nice to meet u"): for a small-talk intent, a
+        word the knowledge base has never seen does not count against it; one it knows from another
+        intent still does ("thanks, and what do nurses earn")."""
         vector = self._query_vector(analysis.features, analysis.weights)
         scale = self._scale
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
         content, subjects = self._content_features(analysis)
         asking = [self._content_features(part) for part in focus]
+        courtesies = [c for c in content if c[0] in self._idf], subjects
         candidates = []
         places = frozenset(m.entity for m in analysis.mentions if m.entity in self._context)
         context = {w for w, t in analysis.named.items() if t in places}
@@ -701,9 +705,9 @@ class Matcher:
             types = self._types[index]
             support = {_entity_type(f) for f, points in evidence if points > 0}
             support -= {f for f in support if f[0] == "@" and f not in types}
-            coverage = self._coverage(content, subjects, support)
+            smalltalk = self.kb.intents[index].kind == "smalltalk"
+            coverage = self._coverage(*(courtesies if smalltalk else (content, subjects)), support)
             if coverage is None:
-                smalltalk = self.kb.intents[index].kind == "smalltalk"
                 coverage = (1.0, 1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0, 1.0)
             for words_, named_types in asking:
                 if coverage[:2] == (1.0, 1.0):

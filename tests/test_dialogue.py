@@ -431,3 +431,16 @@ def test_the_courtesies_of_a_long_message_do_not_make_it_another_topic(advisor):
     long = "I would appreciate a brief summary of what a machine learning engineer does in their day-to-day work."
     assert advisor.chat().ask(long).intent == "role_tasks"
     assert advisor.chat().ask("how much does a zookeeper earn").kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("thx a ton", "thanks"), ("awesome thank u very much", "thanks"), ("hallo, nice to meet u", "greeting")],
+)
+def test_small_talk_is_not_declined_for_words_the_knowledge_base_never_saw(advisor, text, intent):
+    reply = advisor.chat().ask(text)
+    assert (reply.kind, reply.intent) == ("smalltalk", intent)
+
+
+def test_small_talk_still_gives_way_to_a_word_known_from_another_topic(advisor):
+    assert advisor.chat().ask("thanks, and what do nurses earn").kind == "fallback"
