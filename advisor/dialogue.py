@@ -31,7 +31,9 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    merged sources; its kind and intent are those of the first answer (the first part when none is one).
    A sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the
    part after it, never a question of its own; after small talk ("thanks! and in Berlin?") the next
-   part is always one.
+   part is always one. A part a `decline` intent clearly wins is a question of its own (and gets its
+   fallback) beside one that scores at least as high as a typical example question ("salary in
+   London? also what's the weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -391,7 +393,7 @@ class Chat:
                 continue
             if current is None:
                 current = self._rank_part(text[start:end], carried)
-            if not self._stands_alone(text[start:end], current) or self._told(text, end, current):
+            if not self._stands_alone(text[start:end], current, declined=True) or self._told(text, end, current):
                 end, current = b, None  # not a question of its own: no need to rank the part that follows
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
@@ -409,7 +411,7 @@ class Chat:
         parts.append((text[start:end], current))
         # the parts before the last stood alone when they were cut off; the last must too, unless small
         # talk comes before it
-        if not (self._stands_alone(*parts[-1]) or self._small_talk(self._best(parts[-2][1]))):
+        if not (self._stands_alone(*parts[-1], declined=True) or self._small_talk(self._best(parts[-2][1]))):
             return None
         iv = self.kb.interview
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
@@ -440,8 +442,14 @@ class Chat:
 
     def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
         """Whether two neighbouring parts are two questions: each answered clearly by its own intent, they
-        name no values of the same type, and the second is not a continuation of the first ("... and in Berlin")."""
-        if not (self._stands_alone(*first) and self._stands_alone(*second)):
+        name no values of the same type, and the second is not a continuation of the first ("... and in Berlin").
+        A part clearly declined is a question of its own beside one as close as a typical example question
+        ("what does an MLOps engineer do and how much do plumbers earn"), not beside a weaker one: "give me
+        the code" after "how do I make a taxi app like Uber?" is no question about programming skills."""
+        if not (self._stands_alone(*first, declined=True) and self._stands_alone(*second, declined=True)):
+            return False
+        kinds = [(self.kb.intent(b.intent).kind, b.score) for b in map(self._best, (first[1], second[1])) if b]
+        if any(kind == "decline" for kind, _ in kinds) and any(s < FULL_SCORE for k, s in kinds if k != "decline"):
             return False
         if {m.entity for m in first[1].analysis.mentions} & {m.entity for m in second[1].analysis.mentions}:
             return False  # two values of one type are one question about both ("data scientist and data engineer")
@@ -460,18 +468,20 @@ class Chat:
         best = self._best(match)
         return best.intent if best else ""
 
-    def _stands_alone(self, text: str, match: Match) -> bool:
+    def _stands_alone(self, text: str, match: Match, declined: bool = False) -> bool:
         """A clear answer (at least half as close as a typical example question, a clarify margin above
         the answer threshold, no close runner-up), with SPLIT_FRAME_MIN points from words besides the
         entity names ("what does a data engineer do", not "Berlin" or "I'm from Brazil"): a side remark
-        ("I have a full time job and ...") stays in."""
+        ("I have a full time job and ...") stays in. With `declined`, a clear win of a decline intent too."""
         if followups.find(self.kb.follow_ups, text, self._content) is not None:
             return True
         best = self._best(match)
         settings = self.kb.settings
         if best is None or best.score < max(SPLIT_MIN_SCORE, settings.answer_threshold + settings.clarify_margin):
             return False
-        return _frame(match, best) >= SPLIT_FRAME_MIN and len(self._close(match, best)) == 1
+        if self.kb.intent(best.intent).kind == "decline" and not declined:
+            return False
+        return _frame(match, best) >= SPLIT_FRAME_MIN and all(c is best for c in self._close(match, best))
 
     # ----- the interview ---------------------------------------------------------------------
 

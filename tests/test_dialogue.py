@@ -4,6 +4,7 @@ hold for any input — a chat never raises and always gives one of the four kind
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -444,3 +445,20 @@ def test_small_talk_is_not_declined_for_words_the_knowledge_base_never_saw(advis
 
 def test_small_talk_still_gives_way_to_a_word_known_from_another_topic(advisor):
     assert advisor.chat().ask("thanks, and what do nurses earn").kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [("salary in London? also what's the weather there", ("salary", "fallback")),
+     ("what does an mlops engineer do and how much do plumbers earn", ("role_tasks", "fallback")),
+     ("how much do plumbers earn and what does an mlops engineer do", ("fallback", "role_tasks"))],
+)
+def test_a_declined_question_beside_a_clear_one_does_not_sink_it(advisor, text, order):
+    reply = advisor.chat().ask(text)
+    assert (reply.kind, reply.intent) == ("answer", "role_tasks" if "mlops" in text else "salary")
+    assert re.search(rf"answered in order: {order[0]} [\d.]+; {order[1]} ", reply.explain.format())
+    assert "another line of work" in reply.text or "outside what I know" in reply.text
+
+
+def test_a_declined_part_does_not_lend_a_weak_neighbour_an_answer(advisor):
+    assert advisor.chat().ask("how i make a taxi app like uber? give me the code").kind == "fallback"
