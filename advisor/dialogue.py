@@ -24,16 +24,17 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    settings' `clause_words` ("and", "also"); two neighbouring parts become two questions only when
    each, on its own, gets a clear answer (score at least 50 and a clarify margin above the answer
    threshold, no close runner-up, more than entity names), from different intents, the two name no
-   values of one entity type ("London and Berlin" is one question), and parts cut at a clause word
-   have three words or more. A part naming no entity is ranked as if it named the types named before
-   it; a follow-up phrase is a part of its own ("salary in London. Why?"). The parts are answered in
-   order, each in the context the previous one left; the reply holds their texts in order and their
-   merged sources; its kind and intent are those of the first answer (the first part when none is one).
-   A sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the
-   part after it, never a question of its own; after small talk ("thanks! and in Berlin?") the next
-   part is always one. A part a `decline` intent clearly wins is a question of its own (and gets its
-   fallback) beside one that scores at least as high as a typical example question ("salary in
-   London? also what's the weather there").
+   values of one entity type ("London and Berlin" is one question), and parts cut at a clause word have
+   three words or more (the first may be shorter when it is small talk: "ok thanks and what about
+   skills?"). A part naming no entity is ranked as if it named the types named before it; a follow-up
+   phrase is a part of its own ("salary in London. Why?"). The parts are answered in order, each in the
+   context the previous one left; the reply holds their texts in order and their merged sources; its
+   kind and intent are those of the first answer (the first part when none is one). A sentence that
+   tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the part after it,
+   never a question of its own; after small talk ("thanks! and in Berlin?") the next part is always
+   one. A part a `decline` intent clearly wins is a question of its own (and gets its fallback) beside
+   one that scores at least as high as a typical example question ("salary in London? also what's the
+   weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -389,8 +390,12 @@ class Chat:
         current: Match | None = None  # text[start:end] ranked with `carried`, while they stay as they are
         for a, b, by_word in spans[1:]:
             if by_word and min(len(words(text[start:end])), len(words(text[a:b]))) < CLAUSE_MIN_WORDS:
-                end, current = b, None
-                continue
+                if current is None:
+                    current = self._rank_part(text[start:end], carried)
+                # small talk is often short ("thanks and what about skills?"); the question after it is not
+                if len(words(text[a:b])) < CLAUSE_MIN_WORDS or not self._small_talk(self._best(current)):
+                    end, current = b, None
+                    continue
             if current is None:
                 current = self._rank_part(text[start:end], carried)
             if not self._stands_alone(text[start:end], current, declined=True) or self._told(text, end, current):

@@ -685,7 +685,7 @@ class Matcher:
         so the story around a question does not count against its answer. Small talk is made of words of
         every kind ("thx a ton", "awesome, thank u", "hallo, nice to meet u"): for a small-talk intent, a
         word the knowledge base has never seen does not count against it; one it knows from another
-        intent still does ("thanks, and what do nurses earn")."""
+        intent still does ("thanks for the nurse salaries")."""
         vector = self._query_vector(analysis.features, analysis.weights)
         scale = self._scale
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
