@@ -23,18 +23,18 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
 7. Several questions in one line. The line is cut at sentence punctuation (. ? ! ;) and at the
    settings' `clause_words` ("and", "also"); two neighbouring parts become two questions only when
    each, on its own, gets a clear answer (score at least 50 and a clarify margin above the answer
-   threshold, no close runner-up, more than entity names), from different intents, the two name no
-   values of one entity type ("London and Berlin" is one question), and parts cut at a clause word have
-   three words or more (the first may be shorter when it is small talk: "ok thanks and what about
-   skills?"). A part naming no entity is ranked as if it named the types named before it; a follow-up
-   phrase is a part of its own ("salary in London. Why?"). The parts are answered in order, each in the
-   context the previous one left; the reply holds their texts in order and their merged sources; its
-   kind and intent are those of the first answer (the first part when none is one). A sentence that
-   tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the part after it,
-   never a question of its own; after small talk ("thanks! and in Berlin?") the next part is always
-   one. A part a `decline` intent clearly wins is a question of its own (and gets its fallback) beside
-   one that scores at least as high as a typical example question ("salary in London? also what's the
-   weather there").
+   threshold, no close runner-up, more than entity names: "salary in London and Berlin" is one
+   question, "jr mle pay? and how long till senior?" two), from different intents, and parts cut at a
+   clause word have three words or more (the first may be shorter when it is small talk: "ok thanks and
+   what about skills?"). A part naming no entity is ranked as if it named the types named before it; a
+   follow-up phrase is a part of its own ("salary in London. Why?"). The parts are answered in order,
+   each in the context the previous one left; the reply holds their texts in order and their merged
+   sources; its kind and intent are those of the first answer (the first part when none is one). A
+   sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the part
+   after it, never a question of its own; after small talk ("thanks! and in Berlin?") the next part is
+   always one. A part a `decline` intent clearly wins is a question of its own (and gets its fallback)
+   beside one that scores at least as high as a typical example question ("salary in London? also
+   what's the weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -446,8 +446,8 @@ class Chat:
         return best is not None and self.kb.intent(best.intent).kind == "smalltalk"
 
     def _separate(self, first: tuple[str, Match], second: tuple[str, Match]) -> bool:
-        """Whether two neighbouring parts are two questions: each answered clearly by its own intent, they
-        name no values of the same type, and the second is not a continuation of the first ("... and in Berlin").
+        """Whether two neighbouring parts are two questions: each answered clearly by its own intent, and
+        the second is not a continuation of the first ("... and in Berlin").
         A part clearly declined is a question of its own beside one as close as a typical example question
         ("what does an MLOps engineer do and how much do plumbers earn"), not beside a weaker one: "give me
         the code" after "how do I make a taxi app like Uber?" is no question about programming skills."""
@@ -456,8 +456,6 @@ class Chat:
         kinds = [(self.kb.intent(b.intent).kind, b.score) for b in map(self._best, (first[1], second[1])) if b]
         if any(kind == "decline" for kind, _ in kinds) and any(s < FULL_SCORE for k, s in kinds if k != "decline"):
             return False
-        if {m.entity for m in first[1].analysis.mentions} & {m.entity for m in second[1].analysis.mentions}:
-            return False  # two values of one type are one question about both ("data scientist and data engineer")
         intent = self._intent_of(*first)
         analysis = second[1].analysis
         takes = {s.entity for s in self.kb.intent(intent).slots} if intent in self.kb.by_id else set()

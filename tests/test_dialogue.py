@@ -365,7 +365,8 @@ def test_a_sentence_that_tells_is_the_setting_of_the_question_after_it(advisor, 
     [("Tell me the salary in London. Also what skills are needed.", ("salary", "skills_overview")),
      ("Hi! What does a data engineer do?", ("greeting", "role_tasks")),
      ("What does a data engineer do. What tools do they use.", ("role_tasks", "role_stack")),
-     ("ok thanks and what about skills?", ("thanks", "skills_overview"))],
+     ("ok thanks and what about skills?", ("thanks", "skills_overview")),
+     ("jr mle pay? and how long till senior", ("salary", "career_map"))],
 )
 def test_a_sentence_asks_before_a_clause_word_as_small_talk_or_as_a_clear_question(advisor, text, intents):
     shown = advisor.chat().ask(text).explain.format()
