@@ -31,10 +31,11 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    each in the context the previous one left; the reply holds their texts in order and their merged
    sources; its kind and intent are those of the first answer (the first part when none is one). A
    sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the part
-   after it, never a question of its own; after small talk ("thanks! and in Berlin?") the next part is
-   always one. A part a `decline` intent clearly wins is a question of its own (and gets its fallback)
-   beside one that scores at least as high as a typical example question ("salary in London? also
-   what's the weather there").
+   after it, never a question of its own; after small talk the next part is one when it asks ("thanks!
+   and in Berlin?"), and a remark that asks nothing is left unanswered ("bye! will come back later"). A
+   clause word inside a name ("weights and biases") cuts nothing. A part a `decline` intent clearly
+   wins is a question of its own (and gets its fallback) beside one that scores at least as high as a
+   typical example question ("salary in London? also what's the weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -160,7 +161,9 @@ class Chat:
             reply = self._pick_option(text)
         if reply is None:
             plan = self._plan(text)
-            if plan:
+            if plan and len(plan) == 1:
+                reply = self._part(*plan[0])
+            elif plan:
                 reply = compose.combine([self._part(part, match) for part, match in plan])
             else:
                 reply = self._part(text, None)
@@ -350,8 +353,10 @@ class Chat:
         each flagged True when a clause word, not punctuation, separates it from the span before.
         None when fewer than two spans hold more than spaces: the line is one question, whatever its words."""
         cuts = [(*m.span(), False) for m in _SENTENCE_END.finditer(text)]
-        if self._joiner is not None:
-            cuts += [(*m.span(), True) for m in self._joiner.finditer(text)]
+        joins = list(self._joiner.finditer(text)) if self._joiner is not None else []
+        if joins:
+            names = self._name_spans(text)
+            cuts += [(*m.span(), True) for m in joins if not any(s <= m.start() and m.end() <= e for s, e in names)]
         spans, start, by_word = [], 0, False
         for a, b, word in sorted(cuts):
             if a >= start:
@@ -368,6 +373,17 @@ class Chat:
                 out.append((a, b, only_words))
                 only_words = True
         return out
+
+    def _name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the text names an entity by an alias of several words: a clause word inside one
+        ("weights and biases") joins no two questions."""
+        spans = []
+        for mention in self.matcher.analyse(text).mentions:
+            typed = mention.typed.split()
+            if len(typed) > 1:
+                pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, typed)) + r"(?!\w)"
+                spans += [m.span() for m in re.finditer(pattern, text, re.I)]
+        return spans
 
     def _rank_part(self, text: str, carried: frozenset[str]) -> Match:
         """Rank one part of a line; a part naming no entity counts the entity types named before it."""
@@ -421,7 +437,19 @@ class Chat:
         iv = self.kb.interview
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
             return None
-        return parts
+        return [part for i, part in enumerate(parts) if not (i and self._remark(parts[i - 1], part))]
+
+    def _remark(self, before: tuple[str, Match], part: tuple[str, Match]) -> bool:
+        """A part after small talk that asks nothing: no question mark, no clear answer, not a name or a
+        follow-up that goes on from the last answer ("gotta go now, bye! will come back later with more
+        questions"). It is left unanswered rather than answered weakly."""
+        text, match = part
+        return (
+            self._small_talk(self._best(before[1]))
+            and "?" not in text
+            and not match.analysis.entity_only
+            and not self._stands_alone(text, match, declined=True)
+        )
 
     def _told(self, text: str, end: int, match: Match) -> bool:
         """Whether the part that ends at `end` is in a sentence that tells rather than asks: one that ends

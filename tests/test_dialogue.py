@@ -464,3 +464,17 @@ def test_a_declined_question_beside_a_clear_one_does_not_sink_it(advisor, text, 
 
 def test_a_declined_part_does_not_lend_a_weak_neighbour_an_answer(advisor):
     assert advisor.chat().ask("how i make a taxi app like uber? give me the code").kind == "fallback"
+
+
+def test_a_remark_after_small_talk_is_left_unanswered(advisor):
+    reply = advisor.chat().ask("gotta go now, bye! will come back later with more questions")
+    assert (reply.kind, reply.intent) == ("smalltalk", "goodbye")
+    assert "\n\n" not in reply.text
+    assert "questions in one line" not in reply.explain.format()
+
+
+def test_a_clause_word_inside_a_name_joins_no_two_questions(advisor):
+    reply = advisor.chat().ask("hey is weights and biases worth learning")
+    assert (reply.kind, reply.intent) == ("answer", "tool_advice")
+    assert reply.text.startswith("Weights & Biases")
+    assert "questions in one line" not in reply.explain.format()
