@@ -17,11 +17,11 @@ from advisor.evaluate import DECLINED, EvalReport, Question, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (4,559 questions) 0.940 / 0.965 and test 0.919 / 0.956 on 2026-11-27, kept 3
-# points below, rounded down; test's from 0.905, what refits with seeds 1 and 2 give.
+# bar: measured dev (7,136 questions) 0.944 / 0.955 and test 0.923 / 0.956 on 2026-11-27, kept 3
+# points below, rounded down; test's from 0.914, what a refit with seed 1 gives.
 BARS = {
-    "dev.yaml": (0.91, 0.93),
-    "test.yaml": (0.87, 0.92),
+    "dev.yaml": (0.91, 0.92),
+    "test.yaml": (0.88, 0.92),
 }
 
 
