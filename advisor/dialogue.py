@@ -161,10 +161,9 @@ class Chat:
             reply = self._pick_option(text)
         if reply is None:
             plan = self._plan(text)
-            if plan and len(plan) == 1:
-                reply = self._part(*plan[0])
-            elif plan:
-                reply = compose.combine([self._part(part, match) for part, match in plan])
+            if plan:
+                replies = [self._part(part, match) for part, match in plan]
+                reply = replies[0] if len(replies) == 1 else compose.combine(replies)
             else:
                 reply = self._part(text, None)
         if notice:
@@ -408,7 +407,7 @@ class Chat:
             if by_word and min(len(words(text[start:end])), len(words(text[a:b]))) < CLAUSE_MIN_WORDS:
                 if current is None:
                     current = self._rank_part(text[start:end], carried)
-                # small talk is often short ("thanks and what about skills?"); the question after it is not
+                # small talk may be shorter ("thanks and what about skills?"), not the question after it
                 if len(words(text[a:b])) < CLAUSE_MIN_WORDS or not self._small_talk(self._best(current)):
                     end, current = b, None
                     continue

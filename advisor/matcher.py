@@ -691,7 +691,7 @@ class Matcher:
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
         content, subjects = self._content_features(analysis)
         asking = [self._content_features(part) for part in focus]
-        courtesies = [c for c in content if c[0] in self._idf], subjects
+        known = [c for c in content if c[0] in self._idf]  # what small talk is judged on (see above)
         candidates = []
         places = frozenset(m.entity for m in analysis.mentions if m.entity in self._context)
         context = {w for w, t in analysis.named.items() if t in places}
@@ -706,7 +706,7 @@ class Matcher:
             support = {_entity_type(f) for f, points in evidence if points > 0}
             support -= {f for f in support if f[0] == "@" and f not in types}
             smalltalk = self.kb.intents[index].kind == "smalltalk"
-            coverage = self._coverage(*(courtesies if smalltalk else (content, subjects)), support)
+            coverage = self._coverage(known if smalltalk else content, subjects, support)
             if coverage is None:
                 coverage = (1.0, 1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0, 1.0)
             for words_, named_types in asking:
