@@ -457,7 +457,7 @@ def test_small_talk_still_gives_way_to_a_word_known_from_another_topic(advisor):
 )
 def test_a_declined_question_beside_a_clear_one_does_not_sink_it(advisor, text, order):
     reply = advisor.chat().ask(text)
-    assert (reply.kind, reply.intent) == ("answer", "role_tasks" if "mlops" in text else "salary")
+    assert (reply.kind, reply.intent) == ("answer", next(i for i in order if i != "fallback"))
     assert re.search(rf"answered in order: {order[0]} [\d.]+; {order[1]} ", reply.explain.format())
     assert "another line of work" in reply.text or "outside what I know" in reply.text
 
