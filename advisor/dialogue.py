@@ -32,10 +32,11 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    sources; its kind and intent are those of the first answer (the first part when none is one). A
    sentence that tells (see Chat._told: "I'm a physicist. What skills ...?") is the setting of the part
    after it, never a question of its own; after small talk the next part is one when it asks ("thanks!
-   and in Berlin?"), and a remark that asks nothing is left unanswered ("bye! will come back later"). A
-   clause word inside a name ("weights and biases") cuts nothing. A part a `decline` intent clearly
-   wins is a question of its own (and gets its fallback) beside one that scores at least as high as a
-   typical example question ("salary in London? also what's the weather there").
+   and in Berlin?") and is no more of the same ("thanks! that helps" is one thanks), and a remark that
+   asks nothing is left unanswered ("bye! will come back later"). A clause word inside a name ("weights
+   and biases") cuts nothing. A part a `decline` intent clearly wins is a question of its own (and gets
+   its fallback) beside one that scores at least as high as a typical example question ("salary in
+   London? also what's the weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -418,7 +419,10 @@ class Chat:
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
             following = self._rank_part(text[a:b], named)
-            after_small_talk = self._small_talk(self._best(current))
+            # after small talk the next part is a question, unless it is more of the same ("thanks! that helps")
+            after_small_talk = self._small_talk(self._best(current)) and (
+                self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
+            )
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
                 carried, (start, end), current = named, (a, b), following

@@ -478,3 +478,9 @@ def test_a_clause_word_inside_a_name_joins_no_two_questions(advisor):
     assert (reply.kind, reply.intent) == ("answer", "tool_advice")
     assert reply.text.startswith("Weights & Biases")
     assert "questions in one line" not in reply.explain.format()
+
+
+def test_more_of_the_same_small_talk_is_answered_once(advisor):
+    reply = advisor.chat().ask("thanks! that helps a lot")
+    assert (reply.kind, reply.intent) == ("smalltalk", "thanks")
+    assert "questions in one line" not in reply.explain.format()
