@@ -40,6 +40,7 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+RECENT_ANALYSES = 64  # texts whose analysis is kept (see analyse)
 REAL_WORD_RATIO = 20  # a word of the language is repaired only into one it writes this many times as often ("dose")
 DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
@@ -232,6 +233,7 @@ class Matcher:
         self._corrections: dict[str, str | None] = {}
         self._lexicon = self._language(kb)
         self._content: dict[str, tuple[str, ...]] = {}
+        self._analyses: dict[str, Analysis] = {}
         self._context = self._context_types(kb)
         self._compile(seed)
 
@@ -408,7 +410,16 @@ class Matcher:
         return out
 
     def analyse(self, text: str) -> Analysis:
-        """Turn a question into weighted features, noting corrections and named entities."""
+        """Turn a question into weighted features, noting corrections and named entities (remembered for
+        the last few texts: the dialogue reads a line's names before the line is ranked)."""
+        known = self._analyses.get(text)
+        if known is None:
+            if len(self._analyses) >= RECENT_ANALYSES:
+                self._analyses.clear()
+            known = self._analyses[text] = self._analyse(text)
+        return known
+
+    def _analyse(self, text: str) -> Analysis:
         typed = self._words(text)
         drawn = drawn_out(text)
         corrected, corrections = [], []
@@ -1005,6 +1016,7 @@ class Matcher:
         matcher._corrections = {}
         matcher._lexicon = cls._language(kb)
         matcher._content = {}
+        matcher._analyses = {}
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))
         matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
