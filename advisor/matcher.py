@@ -40,6 +40,7 @@ REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
+PHRASE_MIN_EXAMPLES = 5  # examples that must write a pair of words for it to repair a real word beside it
 RECENT_ANALYSES = 64  # texts whose analysis is kept (see analyse)
 REAL_WORD_RATIO = 20  # a word of the language is repaired only into one it writes this many times as often ("dose")
 DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
@@ -231,6 +232,7 @@ class Matcher:
         self._letters = self._letter_aliases(self._aliases)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
+        self._near: dict[str, list[tuple[str, int]]] = {}
         self._lexicon = self._language(kb)
         self._content: dict[str, tuple[str, ...]] = {}
         self._analyses: dict[str, Analysis] = {}
@@ -306,13 +308,10 @@ class Matcher:
         of the language is repaired only into another form of itself or a word it writes REAL_WORD_RATIO
         times as often ("dose" -> "does"; "meat" is not "meta"); a word it lacks, also when it is spelled
         by ear ("sallery", "bild", see _misspelt)."""
-        from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
-        from rapidfuzz.distance import OSA
-
         max_edits = 1 if len(word) <= LONG_WORD else 2
         found = [
             (meant, edits)
-            for meant, edits, _ in process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
+            for meant, edits in self._close(word)
             if meant[0] == word[0] or {meant[0], word[0]} <= _FIRST_VOWELS
         ]
         lexicon = self._lexicon if found else None
@@ -343,6 +342,42 @@ class Matcher:
                 if slips[meant] or (by_ear and _misspelt(word, meant, 1 if short else 2))
             ]
         return min(ranked, key=lambda r: (*r[:-1], -self._vocab[r[-1]], r[-1]))[-1] if ranked else None
+
+    def _close(self, word: str) -> list[tuple[str, int]]:
+        """The knowledge base's words two edits or fewer from a word, with their edits (remembered)."""
+        known = self._near.get(word)
+        if known is None:
+            from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
+            from rapidfuzz.distance import OSA
+
+            found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
+            if len(self._near) > 50_000:
+                self._near.clear()
+            known = self._near[word] = [(meant, edits) for meant, edits, _ in found]
+        return known
+
+    def _in_context(self, word: str, before: str, after: str) -> str | None:
+        """The knowledge base's word that a real word was typed for, judged by its neighbour: "marching
+        learning", "mle salty", "data piracy", where the word repaired makes a set phrase with the content
+        word beside it (see _phrase), two edits away at most and with the same first letter; None if none."""
+        if word in self._vocab or len(word) <= SHORT_WORD or not word.isalpha():
+            return None
+        left, right = (stem(w) if w and stem(w) not in self._stop else "" for w in (before, after))
+        found = [
+            (edits, -self._vocab[meant], meant)
+            for meant, edits in self._close(word)
+            if meant[0] == word[0] and (m := stem(meant)) not in self._stop
+            and ((left and self._phrase(left, m)) or (right and self._phrase(m, right)))
+        ]
+        return min(found)[-1] if found else None
+
+    def _phrase(self, left: str, right: str) -> bool:
+        """Whether two stems side by side are a set phrase of the knowledge base: a synonym or alias of
+        two words, or a pair that PHRASE_MIN_EXAMPLES of its examples write."""
+        if (left, right) in self._aliases or len(self._synonyms.apply((left, right))) == 1:
+            return True
+        idf = self._idf.get(f"{left} {right}")
+        return idf is not None and idf <= self._unknown_idf - math.log(2 * PHRASE_MIN_EXAMPLES + 1)
 
     def _split(self, word: str) -> str | None:
         """Two words typed without the space between them ("mlengineer", "whatis", "sanfransisco"): a pair
@@ -428,6 +463,12 @@ class Matcher:
             if fix is not None:
                 corrections.append((word, fix))
             corrected.append(fix or word)
+        beside = ["", *corrected, ""]
+        for i, word in enumerate(typed):
+            fix = self._in_context(word, beside[i], beside[i + 2]) if corrected[i] == word else None
+            if fix is not None:
+                corrections.append((word, fix))
+                corrected[i] = fix
         if any(" " in w for w in corrected):
             typed = [t for t, c in zip(typed, corrected) for _ in c.split()]
             corrected = [part for c in corrected for part in c.split()]
@@ -1014,6 +1055,7 @@ class Matcher:
         matcher._vocab_list = cls._unlines(state["vocab_list"])
         matcher._stems = set(cls._unlines(state["stems"]))
         matcher._corrections = {}
+        matcher._near = {}
         matcher._lexicon = cls._language(kb)
         matcher._content = {}
         matcher._analyses = {}

@@ -51,6 +51,22 @@ def test_a_real_word_is_not_repaired_into_another(advisor, typed, was_read_as):
 
 
 @pytest.mark.parametrize(
+    ("text", "typed", "meant", "intent"),
+    [("what even is marching learning", "marching", "machine", "ml_definition"),
+     ("data piracy for ml engineers", "piracy", "privacy", "skill_security"),
+     ("mle salty nyc", "salty", "salary", "salary")],
+)
+def test_a_real_word_beside_a_set_phrase_is_read_as_the_phrase(advisor, text, typed, meant, intent):
+    assert (typed, meant) in advisor.matcher.analyse(text).corrections
+    assert advisor.matcher.rank(text).best.intent == intent
+
+
+@pytest.mark.parametrize("text", ["marching band practice", "salty snacks for a drive", "is software piracy a crime"])
+def test_a_real_word_beside_no_set_phrase_is_left_alone(advisor, text):
+    assert advisor.matcher.analyse(text).corrections == ()
+
+
+@pytest.mark.parametrize(
     ("typed", "meant"),
     [("salery", "salary"), ("enginer", "engineer"), ("begginers", "beginners"), ("definately", "definitely"),
      ("pyhton", "python"), ("mashine", "machine"), ("scientisr", "scientist")],
