@@ -381,8 +381,8 @@ class Matcher:
 
     def _split(self, word: str) -> str | None:
         """Two words typed without the space between them ("mlengineer", "whatis", "sanfransisco"): a pair
-        of words that the knowledge base's examples write side by side, or an alias, the second or first
-        perhaps mistyped. A real word it lacks ("confirm", "timezone") makes no such pair."""
+        of words that the knowledge base's examples write side by side, or a set phrase (see _phrase), the
+        second or first perhaps mistyped. A real word it lacks ("confirm", "timezone") makes no such pair."""
         ways = []
         for i in range(SPLIT_MIN_PART, len(word) - SPLIT_MIN_PART + 1):
             left, right = word[:i], word[i:]
@@ -397,7 +397,7 @@ class Matcher:
         return " ".join(min(ways)[2:]) if ways else None
 
     def _side_by_side(self, left: str, right: str) -> bool:
-        return f"{left} {right}" in self._idf or (left, right) in self._aliases
+        return f"{left} {right}" in self._idf or self._phrase(left, right)
 
     def _drawn_out(self, word: str) -> str | None:
         """What a drawn-out word ("soo" from "sooo", "heyy") reads as: itself when the knowledge base

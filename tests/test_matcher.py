@@ -152,7 +152,7 @@ def test_short_words_are_not_guessed(advisor):
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [("mlengineer", "ml engineer"), ("howmuch", "how much"), ("sanfransisco", "san francisco"),
-     ("confirm", None), ("timezone", None), ("fortnight", None)],
+     ("machinelearning", "machine learning"), ("confirm", None), ("timezone", None), ("fortnight", None)],
 )
 def test_words_run_together_are_parted_only_where_the_knowledge_base_has_the_pair(advisor, typed, meant):
     assert advisor.matcher.correct(typed) == meant
