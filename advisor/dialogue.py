@@ -34,9 +34,10 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    after it, never a question of its own; after small talk the next part is one when it asks ("thanks!
    and in Berlin?") and is no more of the same ("thanks! that helps" is one thanks), and a remark that
    asks nothing is left unanswered ("bye! will come back later"). A clause word inside a name ("weights
-   and biases") cuts nothing. A part a `decline` intent clearly wins is a question of its own (and gets
-   its fallback) beside one that scores at least as high as a typical example question ("salary in
-   London? also what's the weather there").
+   and biases") or between two names of one type ("compare London and New York") cuts nothing. A part
+   a `decline` intent clearly wins is a question of its own (and gets its fallback) beside one that
+   scores at least as high as a typical example question ("salary in London? also what's the weather
+   there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -356,7 +357,7 @@ class Chat:
         joins = list(self._joiner.finditer(text)) if self._joiner is not None else []
         if joins:
             names = self._name_spans(text)
-            cuts += [(*m.span(), True) for m in joins if not any(s <= m.start() and m.end() <= e for s, e in names)]
+            cuts += [(*m.span(), True) for m in joins if not self._joins_names(text, m, names)]
         spans, start, by_word = [], 0, False
         for a, b, word in sorted(cuts):
             if a >= start:
@@ -374,16 +375,23 @@ class Chat:
                 only_words = True
         return out
 
-    def _name_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the text names an entity by an alias of several words: a clause word inside one
-        ("weights and biases") joins no two questions."""
+    def _name_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where the text names an entity, with the entity's type."""
         spans = []
         for mention in self.matcher.analyse(text).mentions:
-            typed = mention.typed.split()
-            if len(typed) > 1:
-                pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, typed)) + r"(?!\w)"
-                spans += [m.span() for m in re.finditer(pattern, text, re.I)]
+            pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, mention.typed.split())) + r"(?!\w)"
+            spans += [(*m.span(), mention.entity) for m in re.finditer(pattern, text, re.I)]
         return spans
+
+    @staticmethod
+    def _joins_names(text: str, join: re.Match[str], names: list[tuple[int, int, str]]) -> bool:
+        """Whether a clause word joins no two questions: it is inside a name ("weights and biases"), or
+        between two names of one type ("compare London and New York", "Docker and Kubernetes")."""
+        start, end = join.span()
+        if any(s <= start and end <= e for s, e, _ in names):
+            return True
+        before = {t for _, e, t in names if e <= start and not text[e:start].strip()}
+        return any(t in before for s, _, t in names if s >= end and not text[end:s].strip())
 
     def _rank_part(self, text: str, carried: frozenset[str]) -> Match:
         """Rank one part of a line; a part naming no entity counts the entity types named before it."""

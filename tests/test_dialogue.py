@@ -480,6 +480,13 @@ def test_a_clause_word_inside_a_name_joins_no_two_questions(advisor):
     assert "questions in one line" not in reply.explain.format()
 
 
+def test_a_clause_word_between_two_names_of_one_type_joins_the_names(advisor):
+    reply = advisor.chat().ask("okay so compare london and new york for ml engineer pay which is higher")
+    assert (reply.kind, reply.intent) == ("answer", "salary")
+    assert "£120,000" in reply.text and "$215,000" in reply.text
+    assert "questions in one line" not in reply.explain.format()
+
+
 def test_more_of_the_same_small_talk_is_answered_once(advisor):
     reply = advisor.chat().ask("thanks! that helps a lot")
     assert (reply.kind, reply.intent) == ("smalltalk", "thanks")
