@@ -17,10 +17,10 @@ from advisor.evaluate import DECLINED, EvalReport, Question, load_questions, run
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (7,136 questions) 0.944 / 0.955 and test 0.923 / 0.956 on 2026-11-27, kept 3
-# points below, rounded down; test's from 0.914, what a refit with seed 1 gives.
+# bar: measured dev (9,895 questions) 0.956 / 0.950 and test 0.914 / 0.956 on 2026-11-27, kept 3
+# points below, rounded down; test's from 0.910, the lowest of refits with seeds 0 to 3.
 BARS = {
-    "dev.yaml": (0.91, 0.92),
+    "dev.yaml": (0.92, 0.92),
     "test.yaml": (0.88, 0.92),
 }
 
