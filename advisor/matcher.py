@@ -230,10 +230,10 @@ class Matcher:
                         self._aliases[key].append((etype.id, value.id))
         self._alias_len = longest_from(self._aliases)
         self._letters = self._letter_aliases(self._aliases)
+        self._lexicon = self._language(kb)
         self._build_vocabulary()
         self._corrections: dict[str, str | None] = {}
         self._near: dict[str, list[tuple[str, int]]] = {}
-        self._lexicon = self._language(kb)
         self._content: dict[str, tuple[str, ...]] = {}
         self._analyses: dict[str, Analysis] = {}
         self._context = self._context_types(kb)
@@ -245,7 +245,10 @@ class Matcher:
         """The knowledge base's words, and those a typo may be repaired into: a word of an example
         question only when two examples of answering intents use it (an example may hold a typo itself:
         "ingore" must not become what "ignore" is read as; a word only off-topic questions use counts
-        against an answer as it is, and "broad" is not "bread"); a word of any other part always."""
+        against an answer as it is, and "broad" is not "bread"); a word of any other part always. A word
+        only examples use, which the language lacks and which is a slip of a word the knowledge base
+        writes REAL_WORD_RATIO times as often, is a typo however many examples make it ("enginer"): it
+        is left out, so that a question is repaired as if no example had it."""
         counts: Counter[str] = Counter()
         examples: Counter[str] = Counter()
         declined: Counter[str] = Counter()
@@ -269,12 +272,40 @@ class Matcher:
             for question in kb.interview.questions:
                 counts.update(w for option in question.options for w in words(" ".join((option.text, *option.words))))
         counts.update(kb.settings.stop_words)
-        targets = set(counts) | {w for w, n in examples.items() if n >= 2}
+        base = set(counts)
         counts.update(examples)
         counts.update(declined)
+        typos = self._example_typos(counts, base)
+        for typo in typos:
+            del counts[typo]
+        targets = base | {w for w, n in examples.items() if n >= 2 and w not in typos}
         self._vocab = counts
         self._stems = {stem(w) for w in counts}
         self._vocab_list = [w for w in counts if w in targets and len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
+
+    def _example_typos(self, counts: Counter[str], base: set[str]) -> set[str]:
+        """The words only examples write that are typos of another word of the knowledge base (see
+        _build_vocabulary); none without the language's word list to tell a typo from a rare word."""
+        if self._lexicon is None:
+            return set()
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        common = [w for w, n in counts.items() if n >= REAL_WORD_RATIO and len(w) >= TYPO_MIN_LEN and w.isalpha()]
+        forms = {stem(w) for w in base}
+        typos = set()
+        for word, n in counts.items():
+            if word in base or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in forms:
+                continue
+            if self._lexicon.count(word) is not None:
+                continue
+            edits = 1 if len(word) <= LONG_WORD else 2
+            for meant, _, _ in process.extract(word, common, scorer=OSA.distance, score_cutoff=edits, limit=4):
+                slip = _mistyped(word, meant, edits) or _misspelt(word, meant, edits)
+                if meant[0] == word[0] and counts[meant] >= REAL_WORD_RATIO * n and slip:
+                    typos.add(word)
+                    break
+        return typos
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word that a typed word most likely meant, or None if none is close.

@@ -374,6 +374,20 @@ def test_a_typo_in_one_example_is_not_what_other_words_are_repaired_into(tmp_pat
     assert matcher.correct("formulsa") == "formulas"  # words of the answer are
 
 
+def test_a_typo_that_several_examples_make_is_still_repaired(tmp_path):
+    often = " ".join(["engineer"] * 60)  # the knowledge base writes "engineer" twenty times as often
+    (tmp_path / "kb.yaml").write_text(
+        "intents:\n"
+        "  - id: role\n"
+        f"    examples: [what does an enginer do, enginer tasks, is an enginer a coder, roadmaps, {often}]\n"
+        "    answer: An engineer ships models.\n",
+        encoding="utf-8",
+    )
+    matcher = Matcher(load(tmp_path))
+    assert matcher.correct("enginer") == "engineer"  # three examples' typo is no word of the knowledge base
+    assert matcher.correct("roadmaps") is None  # a word the language lacks, but no typo of a common word
+
+
 def test_the_order_examples_are_written_in_changes_no_score(advisor):
     """Refinement takes the examples in an order of their own, so an author who sorts or moves examples
     (or adds one: then only answers near it move) does not reshuffle every other answer."""
