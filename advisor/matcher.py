@@ -14,10 +14,10 @@ import math
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate, islice, pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 from .knowledge import KnowledgeBase
 from .lexicon import Lexicon
@@ -42,6 +42,7 @@ PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
 PHRASE_MIN_EXAMPLES = 5  # examples that must write a pair of words for it to repair a real word beside it
 RECENT_ANALYSES = 64  # texts whose analysis is kept (see analyse)
+REMEMBERED_MAX = 50_000  # words or texts a cache holds before it starts afresh
 REAL_WORD_RATIO = 20  # a word of the language is repaired only into one it writes this many times as often ("dose")
 DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
@@ -198,6 +199,20 @@ def _misspelt(typed: str, meant: str, slips: int) -> bool:
     return last[-1] <= slips
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(cache: dict[_K, _V], key: _K, make: Callable[[_K], _V], limit: int = REMEMBERED_MAX) -> _V:
+    """What `make` gives for a key, made once; a cache that holds `limit` keys starts afresh."""
+    if key in cache:
+        return cache[key]
+    if len(cache) >= limit:
+        cache.clear()
+    value = cache[key] = make(key)
+    return value
+
+
 def _entity_type(feature: str) -> str:
     """The entity type feature behind an entity feature ("@role" for "@role=mle" and "@role+"); any
     other feature itself."""
@@ -324,14 +339,12 @@ class Matcher:
             self._lexicon is None or self._lexicon.count(word) is not None
         ):
             return None
-        if word in self._corrections:
-            return self._corrections[word]
+        return _remembered(self._corrections, word, self._repair)
+
+    def _repair(self, word: str) -> str | None:
         best = self._nearest(word) or self._split(word)
         if best is not None and " " in best and self._lexicon and self._lexicon.count(word) is not None:
-            best = None  # "meat" is not "me at"
-        if len(self._corrections) > 50_000:
-            self._corrections.clear()
-        self._corrections[word] = best
+            return None  # "meat" is not "me at"
         return best
 
     def _nearest(self, word: str) -> str | None:
@@ -376,16 +389,14 @@ class Matcher:
 
     def _close(self, word: str) -> list[tuple[str, int]]:
         """The knowledge base's words two edits or fewer from a word, with their edits (remembered)."""
-        known = self._near.get(word)
-        if known is None:
-            from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
-            from rapidfuzz.distance import OSA
+        return _remembered(self._near, word, self._within_two)
 
-            found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
-            if len(self._near) > 50_000:
-                self._near.clear()
-            known = self._near[word] = [(meant, edits) for meant, edits, _ in found]
-        return known
+    def _within_two(self, word: str) -> list[tuple[str, int]]:
+        from rapidfuzz import process  # here, not at the top: most questions have no typo, and it takes 20 ms
+        from rapidfuzz.distance import OSA
+
+        found = process.extract(word, self._vocab_list, scorer=OSA.distance, score_cutoff=2, limit=8)
+        return [(meant, edits) for meant, edits, _ in found]
 
     def _in_context(self, word: str, before: str, after: str) -> str | None:
         """The knowledge base's word that a real word was typed for, judged by its neighbour: "marching
@@ -478,12 +489,7 @@ class Matcher:
     def analyse(self, text: str) -> Analysis:
         """Turn a question into weighted features, noting corrections and named entities (remembered for
         the last few texts: the dialogue reads a line's names before the line is ranked)."""
-        known = self._analyses.get(text)
-        if known is None:
-            if len(self._analyses) >= RECENT_ANALYSES:
-                self._analyses.clear()
-            known = self._analyses[text] = self._analyse(text)
-        return known
+        return _remembered(self._analyses, text, self._analyse, RECENT_ANALYSES)
 
     def _analyse(self, text: str) -> Analysis:
         typed = self._words(text)
@@ -520,14 +526,11 @@ class Matcher:
     def content_words(self, text: str) -> list[str]:
         """The stems of a text that carry meaning: typos repaired, stop words left out (remembered,
         since the dialogue compares every line with the same follow-up phrases and options)."""
-        known = self._content.get(text)
-        if known is None:
-            stems = (stem(part) for w in words(text) for part in (self.correct(w) or w).split())
-            known = tuple(s for s in self._synonyms.apply(stems) if s not in self._stop)
-            if len(self._content) > 50_000:
-                self._content.clear()
-            self._content[text] = known
-        return list(known)
+        return list(_remembered(self._content, text, self._content_of))
+
+    def _content_of(self, text: str) -> tuple[str, ...]:
+        stems = (stem(part) for w in words(text) for part in (self.correct(w) or w).split())
+        return tuple(s for s in self._synonyms.apply(stems) if s not in self._stop)
 
     def _mentions(
         self, stems: list[str], typed: list[str]
