@@ -58,6 +58,9 @@ def _twice(letters: re.Match[str]) -> str:
     return letters.group(1) * 2
 
 
+_LOST_E = re.compile(r"[^aeiou][aeiouy][^aeiouwxy]")  # "cod" of "coding": code, as "make" of "making"
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Light suffix stripping, so that "salaries", "salary" and "engineers", "engineer" meet; a number
@@ -87,6 +90,8 @@ def stem(word: str) -> str:
             base = word[: len(word) - len(suffix)] + repl
             if suffix in ("ing", "ed") and len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]
+            elif suffix in ("ing", "ed") and _LOST_E.fullmatch(base):
+                base += "e"
             return _drop_e(base)
     return _drop_e(word)
 

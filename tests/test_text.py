@@ -77,6 +77,16 @@ def test_stem_meets_plural_and_singular(plural, singular):
     assert stem(plural) == stem(singular)
 
 
+@pytest.mark.parametrize("form, word", [("coding", "code"), ("coded", "code"), ("making", "make"), ("hiring", "hire")])
+def test_stem_meets_a_short_verb_and_its_forms(form, word):
+    assert stem(form) == stem(word)
+
+
+def test_a_doubled_letter_is_not_taken_for_a_lost_e():
+    assert stem("getting") == stem("get")
+    assert stem("hopping") != stem("hoping")
+
+
 @pytest.mark.parametrize("word", ["class", "bus", "news", "tools", "status"])
 def test_stem_is_stable_for_words_it_should_not_break(word):
     # a second pass changes nothing, so questions and examples always meet
