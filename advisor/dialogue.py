@@ -409,6 +409,7 @@ class Chat:
         if spans is None or len(spans) < 2:
             return None
         parts: list[tuple[str, Match]] = []
+        ends: list[int] = []
         carried: frozenset[str] = frozenset()
         start, end, _ = spans[0]
         current: Match | None = None  # text[start:end] ranked with `carried`, while they stay as they are
@@ -433,6 +434,7 @@ class Chat:
             )
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
+                ends.append(end)
                 carried, (start, end), current = named, (a, b), following
             else:
                 end, current = b, None
@@ -441,6 +443,7 @@ class Chat:
         if current is None:
             current = self._rank_part(text[start:end], carried)
         parts.append((text[start:end], current))
+        ends.append(end)
         # the parts before the last stood alone when they were cut off; the last must too, unless small
         # talk comes before it
         if not (self._stands_alone(*parts[-1], declined=True) or self._small_talk(self._best(parts[-2][1]))):
@@ -448,16 +451,17 @@ class Chat:
         iv = self.kb.interview
         if iv is not None and any(self._intent_of(*part) == iv.intent for part in parts):
             return None
-        return [part for i, part in enumerate(parts) if not (i and self._remark(parts[i - 1], part))]
+        asks = [bool((stop := _SENTENCE_END.match(text, end)) and "?" in stop.group()) for end in ends]
+        return [part for i, part in enumerate(parts) if not (i and self._remark(parts[i - 1], part, asks[i]))]
 
-    def _remark(self, before: tuple[str, Match], part: tuple[str, Match]) -> bool:
+    def _remark(self, before: tuple[str, Match], part: tuple[str, Match], asks: bool) -> bool:
         """A part after small talk that asks nothing: no question mark, no clear answer, not a name or a
         follow-up that goes on from the last answer ("gotta go now, bye! will come back later with more
         questions"). It is left unanswered rather than answered weakly."""
         text, match = part
         return (
             self._small_talk(self._best(before[1]))
-            and "?" not in text
+            and not asks
             and not match.analysis.entity_only
             and not self._stands_alone(text, match, declined=True)
         )
