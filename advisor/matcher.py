@@ -252,6 +252,7 @@ class Matcher:
         self._content: dict[str, tuple[str, ...]] = {}
         self._analyses: dict[str, Analysis] = {}
         self._context = self._context_types(kb)
+        self._slot_types = self._slots_of(kb)
         self._compile(seed)
 
     # ----- analysis -------------------------------------------------------------------------
@@ -671,6 +672,11 @@ class Matcher:
         ]
 
     @staticmethod
+    def _slots_of(kb: KnowledgeBase) -> list[frozenset[str]]:
+        """Per intent, the entity types its slots take ("@role"): named in a question, they speak for it."""
+        return [frozenset(f"@{slot.entity}" for slot in intent.slots) for intent in kb.intents]
+
+    @staticmethod
     def _context_types(kb: KnowledgeBase) -> frozenset[str]:
         """The entity types that say where the asker is (see EntityType.context)."""
         return frozenset(t.id for t in kb.entities.values() if t.context)
@@ -791,6 +797,7 @@ class Matcher:
             types = self._types[index]
             support = {_entity_type(f) for f, points in evidence if points > 0}
             support -= {f for f in support if f[0] == "@" and f not in types}
+            support |= self._slot_types[index]
             smalltalk = self.kb.intents[index].kind == "smalltalk"
             coverage = self._coverage(known if smalltalk else content, subjects, support)
             if coverage is None:
@@ -868,13 +875,15 @@ class Matcher:
           the question is about), and one it knows only from decline intents FOREIGN_WEIGHT: it names
           a topic the knowledge base declines ("nanny salary in San Francisco"). In the weighted share,
           an unknown word weighs as much as the rarest known one.
-        - A named entity speaks for the intent through its type only if the intent is about that type
-          (see _intent_types). Each entity type named that does not speak for the intent counts as one
+        - A named entity speaks for the intent through its type when the type has points for it and the
+          intent is about that type (see _intent_types), or when the intent has a slot for it: "data
+          scientist salary" asks what the salary table says of that role (that it has no figure), though
+          no example of it names one. Each entity type named that does not speak for the intent counts as one
           more word that does not ("accountant salary": the salary of another job), unless it is a
           context type: "I live in London" says where the asker is, not what the question is about.
         `subjects`: the entity types named other than as context; `support`: the features with points for
-        the intent (an entity type only if the intent is about it). Also returns the count's total, how
-        many words it was over."""
+        the intent (an entity type only if the intent is about it) and its slots' types. Also returns the
+        count's total, how many words it was over."""
         covered = counted = covered_weight = weighed = 0.0
         kept = False
         for f, common, typed, count, weight in content:
@@ -1097,6 +1106,7 @@ class Matcher:
         matcher._foreign = frozenset(texts(state["foreign"]))
         matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
         matcher._context = cls._context_types(kb)
+        matcher._slot_types = cls._slots_of(kb)
         matcher._unknown_idf, matcher._scale = numbers([state["unknown_idf"], state["scale"]], float, 2)
         matcher._intent_ids = texts(state["intent_ids"])
         if matcher._intent_ids != [i.id for i in kb.intents] or len(matcher._types) != len(kb.intents):
