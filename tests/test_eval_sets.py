@@ -13,6 +13,7 @@ import pytest
 
 from advisor.errors import AdvisorError
 from advisor.evaluate import DECLINED, EvalReport, Question, load_questions, run
+from advisor.text import words
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
@@ -75,10 +76,21 @@ def test_where_the_asker_lives_rarely_changes_the_answer(advisor, reports):
     assert len(moved) <= CITY_MOVES_AT_MOST * len(asked), moved[:20]
 
 
+def _examples(advisor) -> set[tuple[str, ...]]:
+    """The knowledge base's examples word for word, as the matcher reads them (case and punctuation aside)."""
+    return {tuple(words(e)) for i in advisor.kb.intents for e in i.examples}
+
+
 def test_no_test_question_is_an_example_of_the_knowledge_base(advisor):
-    examples = {e.casefold().strip() for i in advisor.kb.intents for e in i.examples}
-    copied = sum(q.q.casefold().strip() in examples for q in load_questions([QUESTIONS / "test.yaml"]))
+    examples = _examples(advisor)
+    copied = sum(tuple(words(q.q)) in examples for q in load_questions([QUESTIONS / "test.yaml"]))
     assert copied == 0, f"{copied} held-out questions are knowledge-base examples (not shown: the set is held out)"
+
+
+def test_no_development_question_is_an_example_of_the_knowledge_base(advisor):
+    examples = _examples(advisor)
+    copied = [q.q for q in load_questions([QUESTIONS / "dev.yaml"]) if tuple(words(q.q)) in examples]
+    assert not copied, copied[:10]
 
 
 def test_every_labelled_intent_exists(advisor, reports):
