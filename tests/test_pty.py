@@ -98,7 +98,7 @@ def test_no_color_means_no_colour_codes(tmp_path):
 def test_ctrl_c_while_answers_print_then_a_normal_question(tmp_path):
     term = Terminal(tmp_path)
     term.ready()
-    turns = 900  # enough that the answers still print when Ctrl-C lands, even on a fast machine
+    turns = 3000  # enough that the answers still print when Ctrl-C lands, even on a fast machine
     many = "\n".join([MLOPS, "salary in london", "what is MLOps"] * (turns // 3))
     term.child.send(f"\x1b[200~{many}\x1b[201~\r")  # a bracketed paste: many turns in one go
     term.expect(LINE_ACCEPTED)
