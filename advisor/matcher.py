@@ -666,9 +666,8 @@ class Matcher:
         for feats, index in samples:
             named[index].update(f for f in feats if f.startswith("@") and "=" not in f and not f.endswith(MANY))
         return [
-            frozenset({f"@{s.entity}" for s in intent.slots}
-                      | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]})
-            for index, intent in enumerate(self.kb.intents)
+            slots | {f for f, n in named[index].items() if n >= TYPE_SHARE * sizes[index]}
+            for index, slots in enumerate(self._slot_types)
         ]
 
     @staticmethod

@@ -88,10 +88,11 @@ def stem(word: str) -> str:
             if suffix == "s" and word[-2] in "su":
                 return word
             base = word[: len(word) - len(suffix)] + repl
-            if suffix in ("ing", "ed") and len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
-                base = base[:-1]
-            elif suffix in ("ing", "ed") and _LOST_E.fullmatch(base):
-                base += "e"
+            if suffix in ("ing", "ed"):
+                if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
+                    base = base[:-1]
+                elif _LOST_E.fullmatch(base):
+                    base += "e"
             return _drop_e(base)
     return _drop_e(word)
 
