@@ -199,16 +199,18 @@ class Chat:
 
     # ----- ranking decisions -----------------------------------------------------------------
 
-    def _covered(self, candidate: Candidate) -> bool:
+    def _covered(self, candidate: Candidate, match: Match) -> bool:
         """Enough of the question speaks for the candidate: the settings' `min_coverage`, less in
-        proportion for a score above that of a typical example (100): "many thanks" is thanks; and less
+        proportion for a score above that of a typical example (100) when the knowledge base knows every
+        word of the question: "many thanks" is thanks, "how much does a zookeeper earn" asks about
+        something the knowledge base has never heard of, however well its frame scores; and less
         for a question of more than LONG_WORDS words, by the square root of the ratio: the courtesies
         and asides of a long message ("I would appreciate a brief summary of ...") are not a topic
         of their own, while in "how much does a zookeeper earn" one word of two is. A decline intent
         needs none: declining does not pass anything off as an answer."""
         if self.kb.intent(candidate.intent).kind == "decline":
             return True
-        high = min(1.0, FULL_SCORE / max(candidate.score, 1.0))
+        high = 1.0 if match.analysis.unknown else min(1.0, FULL_SCORE / max(candidate.score, 1.0))
         long = min(1.0, math.sqrt(LONG_WORDS / candidate.words)) if candidate.words else 1.0
         return candidate.coverage >= self.kb.settings.min_coverage * high * long
 
@@ -219,7 +221,7 @@ class Chat:
         and nothing else ("pytorch?") asks about that thing: of the passing intents, one whose slots
         take it, when there is one."""
         floor = self.kb.settings.answer_threshold
-        passing = [c for c in match.candidates if self._covered(c) and c.score >= floor]
+        passing = [c for c in match.candidates if self._covered(c, match) and c.score >= floor]
         best = max(passing, key=self._weight, default=None)
         if best is not None and _one_name(match.analysis):
             etype = match.analysis.mentions[0].entity
@@ -235,9 +237,15 @@ class Chat:
         return candidate.score * candidate.coverage**2
 
     def _asks_anew(self, match: Match, best: Candidate | None) -> bool:
-        """Another intent than the last gets SPLIT_FRAME_MIN points from words besides the entity names:
-        "what does a data engineer do" after a salary is a new question, not a continuation."""
-        return best is not None and best.intent != self.context.intent and _frame(match, best) >= SPLIT_FRAME_MIN
+        """Another intent than the last, with a slot for what the question names, gets SPLIT_FRAME_MIN
+        points from words besides the entity names: "what does a data engineer do" after a salary is a
+        new question, not a continuation; "what about Bengaluru" is one, whatever "what about" scores
+        for the tools."""
+        if best is None or best.intent == self.context.intent:
+            return False
+        named = {m.entity for m in match.analysis.mentions}
+        takes = any(s.entity in named for s in self.kb.intent(best.intent).slots)
+        return takes and _frame(match, best) >= SPLIT_FRAME_MIN
 
     def _close(self, match: Match, best: Candidate) -> list[Candidate]:
         """The candidates within the clarify margin of the best one (the best first)."""
@@ -245,7 +253,9 @@ class Chat:
         near = [
             c
             for c in match.candidates
-            if abs(best.score - c.score) < margin and self._covered(c) and self.kb.intent(c.intent).kind != "decline"
+            if abs(best.score - c.score) < margin
+            and self._covered(c, match)
+            and self.kb.intent(c.intent).kind != "decline"
         ]
         return sorted(near, key=lambda c: c is not best)
 

@@ -30,7 +30,7 @@ LONG_WORD = 7
 SHORT_WORD = 4
 QUERY_IDF_POWER = 0.5
 CORRECTION_PENALTY = 0.8
-REFINE_EPOCHS = 4
+REFINE_EPOCHS = 6
 COMMON_MIN_INTENTS = 4
 KNOWN_SHARE = 0.5
 FOREIGN_WEIGHT = 2.0
@@ -38,6 +38,8 @@ TYPE_SHARE = 0.1
 UNKNOWN_PAIR_SHARE = 0.1
 REFINE_RATE = 0.05
 REFINE_MARGIN = 0.1
+DECLINE_RATIO = 5  # times as frequent in decline examples as in answering ones for a word to teach them (_refine)
+FOREIGN_RATIO = 20  # ... for a word to be a sign of their topics (_foreign_words) and for a pair to teach them
 PRUNE_SLACK = 1e-9
 PRUNE_ROW = 256
 PHRASE_MIN_EXAMPLES = 5  # examples that must write a pair of words for it to repair a real word beside it
@@ -45,6 +47,7 @@ RECENT_ANALYSES = 64  # texts whose analysis is kept (see analyse)
 REMEMBERED_MAX = 50_000  # words or texts a cache holds before it starts afresh
 REAL_WORD_RATIO = 20  # a word of the language is repaired only into one it writes this many times as often ("dose")
 DOUBLED_LAST_MIN = 4  # "css", "rnn" and "inn" are words of their own
+RARE_EXAMPLE_WORD = 3  # examples that must write a word of the language for it to be known as typed
 DRAWN_OUT_MIN = 5  # places the knowledge base must know a word from for a drawn-out form to read as it
 MANY = "+"  # marks an entity type named with two values or more ("@tool+"; see _features)
 CONTEXT_CUT = "@(context)"  # the evidence entry that takes back context points (see _context_capped)
@@ -246,25 +249,24 @@ class Matcher:
         self._alias_len = longest_from(self._aliases)
         self._letters = self._letter_aliases(self._aliases)
         self._lexicon = self._language(kb)
-        self._build_vocabulary()
-        self._corrections: dict[str, str | None] = {}
-        self._near: dict[str, list[tuple[str, int]]] = {}
+        counts, base, targets = self._count_words()
+        self._set_vocabulary(counts, targets)
         self._content: dict[str, tuple[str, ...]] = {}
         self._analyses: dict[str, Analysis] = {}
         self._context = self._context_types(kb)
         self._slot_types = self._slots_of(kb)
         self._compile(seed)
+        self._drop_example_typos(counts, base, targets)
 
     # ----- analysis -------------------------------------------------------------------------
 
-    def _build_vocabulary(self) -> None:
-        """The knowledge base's words, and those a typo may be repaired into: a word of an example
-        question only when two examples of answering intents use it (an example may hold a typo itself:
-        "ingore" must not become what "ignore" is read as; a word only off-topic questions use counts
-        against an answer as it is, and "broad" is not "bread"); a word of any other part always. A word
-        only examples use, which the language lacks and which is a slip of a word the knowledge base
-        writes REAL_WORD_RATIO times as often, is a typo however many examples make it ("enginer"): it
-        is left out, so that a question is repaired as if no example had it."""
+    def _count_words(self) -> tuple[Counter[str], frozenset[str], frozenset[str]]:
+        """The knowledge base's words with their counts; those of its parts other than examples; and
+        those a typo may be repaired into: a word of an example question only when two examples of
+        answering intents use it (an example may hold a typo itself: "ingore" must not become what
+        "ignore" is read as; a word only off-topic questions use counts against an answer as it is, and
+        "broad" is not "bread"); a word of any other part always. _drop_example_typos then weighs the
+        words only examples write."""
         counts: Counter[str] = Counter()
         examples: Counter[str] = Counter()
         declined: Counter[str] = Counter()
@@ -288,40 +290,52 @@ class Matcher:
             for question in kb.interview.questions:
                 counts.update(w for option in question.options for w in words(" ".join((option.text, *option.words))))
         counts.update(kb.settings.stop_words)
-        base = set(counts)
+        base = frozenset(counts)
         counts.update(examples)
         counts.update(declined)
-        typos = self._example_typos(counts, base)
-        for typo in typos:
-            del counts[typo]
-        targets = base | {w for w, n in examples.items() if n >= 2 and w not in typos}
+        return counts, base, base | {w for w, n in examples.items() if n >= 2}
+
+    def _drop_example_typos(self, counts: Counter[str], base: frozenset[str], targets: frozenset[str]) -> None:
+        """Leave out of the vocabulary the words only examples write that are typos: so that a question
+        is repaired as if no example had them. With the language's word list, such a word is a typo when
+        a question would repair it (see _repair) into a word the knowledge base writes more often, however
+        many examples make it ("enginer", "sallery", "mlengineer"). A word of the language is one when
+        it would be repaired into a word written REAL_WORD_RATIO times as often ("dose"), when fewer than
+        RARE_EXAMPLE_WORD examples write it, or when every example that does would have it repaired by
+        its neighbours ("marching learning", see _in_context). Needs the compiled pairs (_split)."""
+        forms = {stem(w) for w in base}
+        suspects = {
+            w for w in counts
+            if self._lexicon and w not in base and w.isalpha() and len(w) >= SWAP_MIN_LEN and stem(w) not in forms
+        }
+        beside: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for intent in self.kb.intents:
+            for text in intent.examples:
+                typed = words(text)
+                for n, word in enumerate(typed):
+                    if word in suspects:
+                        beside[word].append((typed[n - 1] if n else "", typed[n + 1] if n + 1 < len(typed) else ""))
+        real = {w for w in suspects if self._lexicon.count(w) is not None}
+        typos: set[str] = set()
+        for words_ in (suspects - real, real):  # a word of the language may be what a typo meant
+            self._set_vocabulary(Counter({w: n for w, n in counts.items() if w not in typos | words_}), targets)
+            for word in sorted(words_):
+                meant = self._repair(word)
+                often = meant is not None and min(counts[w] for w in meant.split()) > (
+                    REAL_WORD_RATIO * counts[word] if word in real else counts[word]
+                )
+                if often or (word in real and (
+                    counts[word] < RARE_EXAMPLE_WORD or all(self._in_context(word, *at) for at in beside[word])
+                )):
+                    typos.add(word)
+        self._set_vocabulary(Counter({w: n for w, n in counts.items() if w not in typos}), targets)
+
+    def _set_vocabulary(self, counts: Counter[str], targets: frozenset[str]) -> None:
         self._vocab = counts
         self._stems = {stem(w) for w in counts}
         self._vocab_list = [w for w in counts if w in targets and len(w) >= TYPO_MIN_LEN - 1 and w.isalpha()]
-
-    def _example_typos(self, counts: Counter[str], base: set[str]) -> set[str]:
-        """The words only examples write that are typos of another word of the knowledge base (see
-        _build_vocabulary); none without the language's word list to tell a typo from a rare word."""
-        if self._lexicon is None:
-            return set()
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        common = [w for w, n in counts.items() if n >= REAL_WORD_RATIO and len(w) >= TYPO_MIN_LEN and w.isalpha()]
-        forms = {stem(w) for w in base}
-        typos = set()
-        for word, n in counts.items():
-            if word in base or len(word) < TYPO_MIN_LEN or not word.isalpha() or stem(word) in forms:
-                continue
-            if self._lexicon.count(word) is not None:
-                continue
-            edits = 1 if len(word) <= LONG_WORD else 2
-            for meant, _, _ in process.extract(word, common, scorer=OSA.distance, score_cutoff=edits, limit=4):
-                slip = _mistyped(word, meant, edits) or _misspelt(word, meant, edits)
-                if meant[0] == word[0] and counts[meant] >= REAL_WORD_RATIO * n and slip:
-                    typos.add(word)
-                    break
-        return typos
+        self._near = {}
+        self._corrections = {}
 
     def correct(self, word: str) -> str | None:
         """The knowledge base's word that a typed word most likely meant, or None if none is close.
@@ -645,7 +659,7 @@ class Matcher:
         self._common = self._common_words(samples)
         self._types = self._intent_types(samples)
         self._foreign = self._foreign_words(samples, keyword_feats)
-        self._refine(samples, seed)
+        self._refine(samples, seed, self._answering_features(samples, DECLINE_RATIO))
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
 
@@ -680,28 +694,43 @@ class Matcher:
         """The entity types that say where the asker is (see EntityType.context)."""
         return frozenset(t.id for t in kb.entities.values() if t.context)
 
+    def _answering_features(self, samples: list[tuple[tuple[str, ...], int]], ratio: float) -> frozenset[str]:
+        """The features of answering intents' examples, except those `ratio` times as frequent (per
+        example) in decline intents' examples: "lawyer" belongs to other careers, though "I'm a lawyer,
+        how do I get into ML?" names it too. A word pair needs FOREIGN_RATIO: pairs are the frames
+        questions share ("salary of" is 5 times as frequent in other careers' examples)."""
+        decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        theirs: Counter[str] = Counter()
+        own: Counter[str] = Counter()
+        for feats, index in samples:
+            (theirs if index in decline else own).update(set(feats))
+        declined = sum(index in decline for _, index in samples) or 1
+        answered = (len(samples) - declined) or 1
+        return frozenset(
+            f for f, n in own.items() if theirs[f] / declined < (FOREIGN_RATIO if " " in f else ratio) * n / answered
+        )
+
     def _foreign_words(
         self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
     ) -> frozenset[str]:
-        """Words only decline intents use ("nurse", "weather"): to coverage, a sign of another topic."""
+        """Words of decline intents that answering ones hardly use (FOREIGN_RATIO, see
+        _answering_features) and no keyword names ("nurse", "weather"): to coverage, a sign of another topic."""
         decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
-        theirs, own = set(), set()
-        for feats, index in samples:
-            (theirs if index in decline else own).update(feats)
-        own.update(f for kw in keyword_feats for f in kw)
+        theirs = {f for feats, index in samples if index in decline for f in feats}
+        own = self._answering_features(samples, FOREIGN_RATIO).union(*keyword_feats)
         return frozenset(f for f in theirs - own if " " not in f and not f.startswith("@"))
 
-    def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int) -> None:
+    def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int, answering: frozenset[str]) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
-        and lower the rival's. A decline intent's example teaches only through the features no answering
-        intent's example has (the other job in "paramedic pay uk"): the frame it shares with them ("how
-        much do ... earn") stays theirs, so "how much do they earn" is still a salary question.
+        and lower the rival's. A decline intent's example teaches only through the features that are not
+        `answering` (the other job in "paramedic pay uk"; see _answering_features): the frame it shares
+        with them ("how much do ... earn") stays theirs, so "how much do they earn" is still a salary
+        question.
         Each pass takes the examples in an order set by a hash of each one, so adding or removing one
         example leaves the others' order alone and moves few other answers (a shuffle moved several
         times as many). The weights kept are the average over every step (an averaged perceptron): the
         examples met last do not get the last word, and unseen questions are answered better."""
         declines = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
-        answering = {f for feats, index in samples if index not in declines for f in feats}
         order = list(samples)
         ids = [intent.id for intent in self.kb.intents]
         table = self._table
