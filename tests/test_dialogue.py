@@ -268,7 +268,8 @@ def test_a_bare_name_asks_about_that_thing(advisor, text, intent):
 
 
 LOST_ON_COVERAGE = ["dba salary in berlin", "pharmacist wage", "senior accountant salary", "dentist salary germany",
-                    "how much does a zookeeper earn", "nanny salary in san francisco"]
+                    "how much does a zookeeper earn", "physiotherapist salary australia",
+                    "average electrician salary in london", "firefighter requirments"]
 
 
 def test_the_explanation_shows_why_a_higher_score_lost(advisor):

@@ -18,11 +18,12 @@ from advisor.text import words
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (11,546 questions) 0.954 / 0.951 and test 0.932 / 0.956 on 2026-11-27 (seventh
-# session), kept 3 points below, rounded down; test's from 0.910, the lowest refit (seeds 0 to 3) seen
-# that day in the session before.
+# bar: measured dev (1,548 questions, after its earlier questions became examples) 0.942 / 0.866 on
+# 2026-11-27 (ninth session), kept about 3 points below, rounded down: its out-of-scope part holds the
+# 22 questions taken back out of the knowledge base because it answers them. Test's from 0.910, the
+# lowest refit (seeds 0 to 3) seen in the seventh session.
 BARS = {
-    "dev.yaml": (0.92, 0.92),
+    "dev.yaml": (0.91, 0.83),
     "test.yaml": (0.88, 0.92),
 }
 

@@ -54,7 +54,7 @@ def test_a_real_word_is_not_repaired_into_another(advisor, typed, was_read_as):
     ("text", "typed", "meant", "intent"),
     [("what even is marching learning", "marching", "machine", "ml_definition"),
      ("data piracy for ml engineers", "piracy", "privacy", "skill_security"),
-     ("mle salty nyc", "salty", "salary", "salary")],
+     ("is machine leaning hard to get into", "leaning", "learning", "entry_paths")],
 )
 def test_a_real_word_beside_a_set_phrase_is_read_as_the_phrase(advisor, text, typed, meant, intent):
     assert (typed, meant) in advisor.matcher.analyse(text).corrections
