@@ -93,9 +93,13 @@ def _code() -> bytes:
     return digest.digest()
 
 
-def load_compiled(path: str | Path | None = None) -> tuple[KnowledgeBase, Matcher]:
+def load_compiled(
+    path: str | Path | None = None, compiling: Callable[[], None] | None = None
+) -> tuple[KnowledgeBase, Matcher]:
     """The knowledge base at `path` (default: the shipped one) and its compiled matcher: from the
-    cache when it holds them for exactly these files and this code, else loaded, compiled and kept."""
+    cache when it holds them for exactly these files and this code, else loaded, compiled and kept.
+    `compiling` is called before a compile, which takes seconds for a large knowledge base: a shell
+    may tell the user why the start is slow."""
     root = Path(path) if path is not None else shipped_path()
     folder = cache_dir()
     files = knowledge_files(root) if folder is not None else None
@@ -106,6 +110,8 @@ def load_compiled(path: str | Path | None = None) -> tuple[KnowledgeBase, Matche
         if found is not None:
             return found
     kb = load(path)
+    if compiling is not None:
+        compiling()
     matcher = Matcher(kb)
     if slot is not None and files is not None and fingerprint(root, files) == key:
         write(slot, key, kb, matcher)

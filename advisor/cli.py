@@ -113,10 +113,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace | SimpleNamespace
 
 
 def load(path: str | None) -> Advisor:
-    """The engine over PATH, or over the shipped knowledge."""
+    """The engine over PATH, or over the shipped knowledge. A compile (the first start on given files)
+    is announced on a terminal: it takes some seconds for the shipped knowledge."""
     from advisor import Advisor
 
-    return Advisor(path) if path else Advisor()
+    def compiling() -> None:
+        if sys.stderr.isatty():
+            print("advisor: compiling the knowledge base (once for these files)...", file=sys.stderr, flush=True)
+
+    return Advisor(path or None, compiling)
 
 
 def stdin_lines() -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,10 @@ class Advisor:
     """A loaded and compiled knowledge base; cheap to open chats on. The compiled form is kept in the
     user's cache directory (see advisor.cache), so only the first start on given files compiles."""
 
-    def __init__(self, kb_path: str | Path | None = None) -> None:
+    def __init__(self, kb_path: str | Path | None = None, compiling: Callable[[], None] | None = None) -> None:
         self.kb: KnowledgeBase
         self.matcher: Matcher
-        self.kb, self.matcher = load_compiled(kb_path)
+        self.kb, self.matcher = load_compiled(kb_path, compiling)
 
     def chat(self) -> Chat:
         """A new conversation with an empty context."""

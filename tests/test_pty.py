@@ -65,6 +65,23 @@ class Terminal:
         return self.child.exitstatus
 
 
+@pytest.fixture(autouse=True)
+def _compiled(advisor):
+    """The shipped knowledge compiled into the tests' cache first: a spawned advisor then starts in
+    well under the terminal's timeout, whichever test runs first."""
+
+
+def test_a_first_start_says_it_is_compiling(tmp_path):
+    term = Terminal(tmp_path, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    term.child.timeout = 120
+    term.expect("compiling the knowledge base")
+    term.ready()
+    assert term.quit() == 0
+    again = Terminal(tmp_path, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert "compiling" not in again.ready()
+    assert again.quit() == 0
+
+
 def test_session_in_a_terminal(tmp_path):
     term = Terminal(tmp_path)
     welcome = term.ready()
