@@ -658,8 +658,9 @@ class Matcher:
         self._intent_ids = [i.id for i in intents]
         self._common = self._common_words(samples)
         self._types = self._intent_types(samples)
-        self._foreign = self._foreign_words(samples, keyword_feats)
-        self._refine(samples, seed, self._answering_features(samples, DECLINE_RATIO))
+        shares = self._decline_shares(samples)
+        self._foreign = self._foreign_words(samples, keyword_feats, shares)
+        self._refine(samples, seed, shares)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
 
@@ -694,11 +695,10 @@ class Matcher:
         """The entity types that say where the asker is (see EntityType.context)."""
         return frozenset(t.id for t in kb.entities.values() if t.context)
 
-    def _answering_features(self, samples: list[tuple[tuple[str, ...], int]], ratio: float) -> frozenset[str]:
-        """The features of answering intents' examples, except those `ratio` times as frequent (per
-        example) in decline intents' examples: "lawyer" belongs to other careers, though "I'm a lawyer,
-        how do I get into ML?" names it too. A word pair needs FOREIGN_RATIO: pairs are the frames
-        questions share ("salary of" is 5 times as frequent in other careers' examples)."""
+    def _decline_shares(self, samples: list[tuple[tuple[str, ...], int]]) -> dict[str, float]:
+        """Per feature of answering intents' examples, how many times as frequent (per example) it is in
+        decline intents' examples: the words well above 1 are theirs ("lawyer" belongs to other careers,
+        though "I'm a lawyer, how do I get into ML?" names it too)."""
         decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
         theirs: Counter[str] = Counter()
         own: Counter[str] = Counter()
@@ -706,31 +706,33 @@ class Matcher:
             (theirs if index in decline else own).update(set(feats))
         declined = sum(index in decline for _, index in samples) or 1
         answered = (len(samples) - declined) or 1
-        return frozenset(
-            f for f, n in own.items() if theirs[f] / declined < (FOREIGN_RATIO if " " in f else ratio) * n / answered
-        )
+        return {f: (theirs[f] / declined) / (n / answered) for f, n in own.items()}
 
     def _foreign_words(
-        self, samples: list[tuple[tuple[str, ...], int]], keyword_feats: list[dict[str, float]]
+        self,
+        samples: list[tuple[tuple[str, ...], int]],
+        keyword_feats: list[dict[str, float]],
+        shares: dict[str, float],
     ) -> frozenset[str]:
-        """Words of decline intents that answering ones hardly use (FOREIGN_RATIO, see
-        _answering_features) and no keyword names ("nurse", "weather"): to coverage, a sign of another topic."""
+        """Words of decline intents that answering ones hardly use (their share FOREIGN_RATIO or more,
+        see _decline_shares) and no keyword names ("nurse", "weather"): to coverage, a sign of another topic."""
         decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
         theirs = {f for feats, index in samples if index in decline for f in feats}
-        own = self._answering_features(samples, FOREIGN_RATIO).union(*keyword_feats)
+        own = {f for f, share in shares.items() if share < FOREIGN_RATIO}.union(*keyword_feats)
         return frozenset(f for f in theirs - own if " " not in f and not f.startswith("@"))
 
-    def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int, answering: frozenset[str]) -> None:
+    def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int, shares: dict[str, float]) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
-        and lower the rival's. A decline intent's example teaches only through the features that are not
-        `answering` (the other job in "paramedic pay uk"; see _answering_features): the frame it shares
-        with them ("how much do ... earn") stays theirs, so "how much do they earn" is still a salary
-        question.
+        and lower the rival's. A decline intent's example teaches only through its own features: those
+        no answering example has, or whose share (see _decline_shares) is DECLINE_RATIO or more (the
+        other job in "paramedic pay uk"); FOREIGN_RATIO for a word pair, since pairs are the frames
+        questions share ("salary of" has 5.4). So "how much do they earn" is still a salary question.
         Each pass takes the examples in an order set by a hash of each one, so adding or removing one
         example leaves the others' order alone and moves few other answers (a shuffle moved several
         times as many). The weights kept are the average over every step (an averaged perceptron): the
         examples met last do not get the last word, and unseen questions are answered better."""
         declines = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        answering = {f for f, share in shares.items() if share < (FOREIGN_RATIO if " " in f else DECLINE_RATIO)}
         order = list(samples)
         ids = [intent.id for intent in self.kb.intents]
         table = self._table
