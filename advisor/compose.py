@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -10,6 +11,7 @@ from .knowledge import EntityValue, Intent, KnowledgeBase, Slot
 from .matcher import CONTEXT_CUT, Match
 from .text import TEMPLATE_FIELD
 
+_FIRST_SENTENCE = re.compile(r"\s*\S.*?(?:[.!?](?=\s|$)|$)", re.S)
 ALIGN_WIDTH = 79  # compared facts line up when every row fits an 80-column terminal
 
 
@@ -216,9 +218,18 @@ def combine(replies: Sequence[Reply]) -> Reply:
     """The replies to several questions asked in one line, in order, as one reply.
 
     The texts follow each other; the sources are merged; kind and intent are those of the first
-    answer (the first reply when none is an answer), so /why and `advisor eval` see the first question.
+    answer (else of the first reply that is not small talk, else of the first), so /why and `advisor
+    eval` see the first question; with no answer, its options are the reply's (ready for "1").
+    Small talk before a question keeps only its first sentence ("Hi!", "You're welcome!"): the rest
+    invites a question, and one follows.
     """
-    lead = next((r for r in replies if r.kind == "answer"), replies[0])
+    lead = next((r for r in replies if r.kind == "answer"), None)
+    lead = lead or next((r for r in replies if r.kind != "smalltalk"), replies[0])
+    asked = [r.kind != "smalltalk" for r in replies]
+    texts = [
+        _FIRST_SENTENCE.match(r.text).group() if r.kind == "smalltalk" and any(asked[n + 1 :]) else r.text
+        for n, r in enumerate(replies)
+    ]
     entities: dict[str, tuple[str, ...]] = {}
     for reply in replies:
         for etype, values in reply.entities.items():
@@ -229,11 +240,12 @@ def combine(replies: Sequence[Reply]) -> Reply:
     if why is not None:
         why = replace(why, note="\n".join(filter(None, (why.note, note))))
     return Reply(
-        text="\n\n".join(r.text for r in replies),
+        text="\n\n".join(texts),
         kind=lead.kind,
         intent=lead.intent,
         score=lead.score,
         sources=tuple(dict.fromkeys(s for r in replies for s in r.sources)),
         explain=why,
+        options=lead.options if lead.kind != "answer" else (),
         entities=entities,
     )

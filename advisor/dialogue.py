@@ -72,6 +72,7 @@ from .text import MAX_INPUT_CHARS, clean, truncate, words
 
 _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4, "last": -1}
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
+_LEAD = re.compile(r"\s*([^,.?!;]+)(,\s)")  # the words before a line's first comma
 _CLAUSE = re.compile(",\\s|\\s(?:but|so)\\s|\\s[-\u2013\u2014]+\\s")
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
@@ -364,6 +365,9 @@ class Chat:
         each flagged True when a clause word, not punctuation, separates it from the span before.
         None when fewer than two spans hold more than spaces: the line is one question, whatever its words."""
         cuts = [(*m.span(), False) for m in _SENTENCE_END.finditer(text)]
+        lead = _LEAD.match(text)
+        if lead and self._small_talk(self._best(self.matcher.rank(lead.group(1)))):
+            cuts.append((*lead.span(2), True))  # "cool, and in Berlin?": the comma ends the small talk
         joins = list(self._joiner.finditer(text)) if self._joiner is not None else []
         if joins:
             names = self._name_spans(text)
@@ -427,8 +431,10 @@ class Chat:
             if by_word and min(len(words(text[start:end])), len(words(text[a:b]))) < CLAUSE_MIN_WORDS:
                 if current is None:
                     current = self._rank_part(text[start:end], carried)
-                # small talk may be shorter ("thanks and what about skills?"), not the question after it
-                if len(words(text[a:b])) < CLAUSE_MIN_WORDS or not self._small_talk(self._best(current)):
+                # small talk may be shorter ("thanks and what about skills?"); the question after it only
+                # when it goes on from the last answer ("thanks, and in Berlin?", "ok cool, why?")
+                short = len(words(text[a:b])) < CLAUSE_MIN_WORDS and not self._goes_on(text[a:b])
+                if short or not self._small_talk(self._best(current)):
                     end, current = b, None
                     continue
             if current is None:
@@ -492,6 +498,13 @@ class Chat:
         best = self._best(match)
         # as close as a typical example question, it asks, question mark or not
         return best is None or (best.score < FULL_SCORE and not self._small_talk(best))
+
+    def _goes_on(self, text: str) -> bool:
+        """Whether a part is a follow-up phrase or only names entities ("in Berlin?")."""
+        if followups.find(self.kb.follow_ups, text, self._content) is not None:
+            return True
+        analysis = self.matcher.analyse(text)
+        return bool(analysis.mentions) and analysis.entity_only
 
     def _small_talk(self, best: Candidate | None) -> bool:
         """Whether a part whose best candidate is `best` is small talk ("thanks!"): what follows it is a

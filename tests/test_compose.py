@@ -3,6 +3,7 @@ every answer naming its source."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
 from advisor import compose
@@ -76,6 +77,21 @@ def test_combined_reply_takes_its_intent_from_the_first_answer_not_a_greeting():
     reply = compose.combine([hello, answer])
     assert reply.text.startswith("Hi!")
     assert (reply.kind, reply.intent, reply.sources) == ("answer", "role_stack", ("Chart",))
+
+
+def test_small_talk_before_a_question_keeps_its_first_sentence_and_after_one_all_of_it():
+    thanks = _reply("You're welcome! Ask me anything else.", "smalltalk", "thanks", ())
+    answer = _reply("Berlin: \u20ac100,000.", "answer", "salary", ("Chart",))
+    assert compose.combine([thanks, answer]).text == "You're welcome!\n\nBerlin: \u20ac100,000."
+    assert compose.combine([answer, thanks]).text == "Berlin: \u20ac100,000.\n\nYou're welcome! Ask me anything else."
+
+
+def test_small_talk_beside_a_question_the_bot_declines_or_asks_about_is_not_the_reply_kind():
+    hello = _reply("Hi! What would you like to know?", "smalltalk", "greeting", ())
+    unsure = replace(_reply("Which one?", "clarify", None, ()), options=("salary", "salary_factors"))
+    reply = compose.combine([hello, unsure])
+    assert (reply.kind, reply.options) == ("clarify", ("salary", "salary_factors"))
+    assert reply.text == "Hi!\n\nWhich one?"
 
 
 def test_said_names_the_intents_source_unless_given_one():
