@@ -186,8 +186,9 @@ def _doubled_last(word: str) -> bool:
 
 def _misspelt(typed: str, meant: str, slips: int) -> bool:
     """Whether someone who spells by ear might write `meant` as `typed` in at most `slips` slips: a vowel
-    put in, left out or typed for another, a double letter typed single or a single one double, one
-    letter for another alike in sound ("sallery", "difrent", "werk", "bild"). Any other change counts as
+    put in, left out or typed for another, a double letter typed single or a single one double, a letter
+    left out beside one alike in sound ("trak", "sience"), one letter for another alike in sound
+    ("sallery", "difrent", "werk", "bild"). Any other change counts as
     three. Only for a word the language does not have: applied to real words it would read "salad" as
     "solid" and "rating" as "reading"."""
     last = list(range(0, 3 * len(meant) + 1, 3))
@@ -195,7 +196,8 @@ def _misspelt(typed: str, meant: str, slips: int) -> bool:
         row = [last[0] + (1 if a in _VOWELS or typed[i - 2 : i - 1] == a else 3)]
         for j, b in enumerate(meant, 1):
             extra = 1 if a in _VOWELS or typed[i - 2 : i - 1] == a or meant[j - 1] == a else 3
-            missed = 1 if b in _VOWELS or meant[j - 2 : j - 1] == b or meant[j : j + 1] == b else 3
+            around = {meant[j - 2 : j - 1], meant[j : j + 1]}
+            missed = 1 if b in _VOWELS or b in around or any(frozenset((b, c)) in _SOUNDS for c in around) else 3
             alike = {a, b} <= _VOWELS or frozenset((a, b)) in _SOUNDS
             row.append(min(last[j] + extra, row[j - 1] + missed, last[j - 1] + (0 if a == b else 1 if alike else 3)))
         last = row

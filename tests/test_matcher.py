@@ -99,7 +99,7 @@ def test_a_word_of_the_language_is_not_read_as_a_rarer_word_of_ours(advisor, typ
     ("typed", "meant"),
     [("dose", "does"), ("manger", "manager"), ("sallery", "salary"), ("difrent", "different"), ("bild", "build"),
      ("werk", "work"), ("abot", "about"), ("linier", "linear"), ("clowd", "cloud"), ("inglish", "english"),
-     ("actualy", "actually")],
+     ("actualy", "actually"), ("trak", "track"), ("sientist", "scientist")],
 )
 def test_a_word_no_one_writes_may_be_spelled_by_ear(advisor, typed, meant):
     # a rare real word a common one is mistyped as, or no English word: a speller's slips are repaired
