@@ -74,6 +74,7 @@ _ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3
 _SENTENCE_END = re.compile(r"[.?!;]+(?=\s|$)")
 _LEAD = re.compile(r"\s*([^,.?!;]+)(,\s)")  # the words before a line's first comma
 _CLAUSE = re.compile(",\\s|\\s(?:but|so)\\s|\\s[-\u2013\u2014]+\\s")
+_NUDGE = "Ask me a question, or type /help to see what I can talk about."
 SUGGEST_FLOOR = 8.0
 FULL_SCORE = 100.0
 LONG_WORDS = 4.0  # content words up to which a question needs the full min_coverage (see Chat._covered)
@@ -158,7 +159,7 @@ class Chat:
         text = clean(text).strip()
         notice = f"Your question was cut to {MAX_INPUT_CHARS:,} characters." if cut else None
         if not words(text):
-            return Reply("Ask me a question, or type /help to see what I can talk about.", "fallback", notice=notice)
+            return Reply(_NUDGE, "fallback", notice=notice)
         reply = self._interview_turn(text) if self.context.interview is not None else None
         if reply is None:
             reply = self._pick_option(text)
@@ -348,10 +349,12 @@ class Chat:
         return compose.said(last, text, 100.0, why)
 
     def _fallback(self, match: Match, decline: str | None = None) -> Reply:
-        """No answer: the decline intent's own line when one won, else a plain one; nearby topics after it."""
+        """No answer: the decline intent's own line when one won, else a plain one (a nudge to ask when the
+        line held only stop words: "ok", "yes"); nearby topics after it."""
         suggestions = [self.kb.intent(c.intent) for c in match.candidates if c.score >= SUGGEST_FLOOR]
         suggestions = [s for s in suggestions if s.kind == "answer"]
-        lead = self.kb.intent(decline).answer if decline else "I don't have an answer to that in my knowledge base."
+        plain = "I don't have an answer to that in my knowledge base." if match.analysis.features else _NUDGE
+        lead = self.kb.intent(decline).answer if decline else plain
         note = f"declined: {decline} is a topic the knowledge base does not answer" if decline else ""
         why = compose.explain(match, decline, note)
         reply = compose.fallback(suggestions, match.best.score if match.best else 0.0, why, lead)
