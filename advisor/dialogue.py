@@ -82,6 +82,7 @@ LONG_WORDS = 4.0  # content words up to which a question needs the full min_cove
 SPECIFIC_MARGIN = 0.05
 PICK_MAX_WORDS = 4
 ASKING_MIN_WORDS = 2
+LEAD_MAX_WORDS = 8  # small talk before a line's first comma is shorter ("thanks a lot for the quick answer, ...")
 CLAUSE_MIN_WORDS = 3  # "what frameworks and tools ..." joins two nouns, not two questions
 SPLIT_MIN_SCORE = 50.0  # half of what a typical example question scores for its intent
 SPLIT_FRAME_MIN = 15.0  # points a part must get from words besides entity names to stand alone
@@ -369,7 +370,8 @@ class Chat:
         None when fewer than two spans hold more than spaces: the line is one question, whatever its words."""
         cuts = [(*m.span(), False) for m in _SENTENCE_END.finditer(text)]
         lead = _LEAD.match(text)
-        if lead and self._small_talk(self._best(self.matcher.rank(lead.group(1)))):
+        short = lead is not None and len(words(lead.group(1))) <= LEAD_MAX_WORDS
+        if short and self._small_talk(self._best(self.matcher.rank(lead.group(1)))):
             cuts.append((*lead.span(2), True))  # "cool, and in Berlin?": the comma ends the small talk
         joins = list(self._joiner.finditer(text)) if self._joiner is not None else []
         if joins:
