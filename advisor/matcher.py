@@ -923,16 +923,18 @@ class Matcher:
 
     def _content_features(self, analysis: Analysis) -> tuple[list[tuple[str, bool, str, float, float]], frozenset[str]]:
         """The question's content words, each with what _coverage needs whatever the intent: whether it
-        is common, its entity feature, its count when it does not speak for the intent (none for the
-        words of a context entity: "in London" says where the asker is), its idf; and the entity types
-        it names other than as context."""
+        is common, its entity feature, its count when it does not speak for the intent, its idf; and the
+        entity types it names other than as context. The words of a context entity are left out: "in
+        San Francisco" says where the asker is, so in "nanny salary in San Francisco" it neither makes
+        up for "nanny" nor counts against the salary table."""
         idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._around(analysis)
         return [
             (f, f in self._common, f"@{named.get(f)}",
-             0.0 if named.get(f) in context else (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0,
+             (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0,
              idf.get(f, self._unknown_idf))
             for f in analysis.features
             if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
+            and named.get(f) not in context
         ], frozenset(m.entity for m in analysis.mentions) - context
 
     def _coverage(
@@ -942,12 +944,12 @@ class Matcher:
         idf: a question that shares one word with an intent and says three others is not about it.
         None when no word counts: then only small talk ("what can you do") and a question that names
         an entity alone ("and in London?") are covered, and a part of a longer text says nothing.
-        - A common word (see _common_words) counts only when it speaks for the intent; so does the word
-          of a context entity, and a text of such words alone says nothing.
+        - A common word (see _common_words) counts only when it speaks for the intent. The words of a
+          context entity are not counted at all (see _content_features).
         - In the count, a word the knowledge base knows from other intents weighs KNOWN_SHARE of one
           it has never seen ("english skills" is about English; in "paramedic pay", "paramedic" is what
           the question is about), and one it knows only from decline intents FOREIGN_WEIGHT: it names
-          a topic the knowledge base declines ("nanny salary in San Francisco"). In the weighted share,
+          a topic the knowledge base declines ("plumber salary in London"). In the weighted share,
           an unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type when the type has points for it and the
           intent is about that type (see _intent_types), or when the intent has a slot for it: "data
@@ -959,19 +961,17 @@ class Matcher:
         the intent (an entity type only if the intent is about it) and its slots' types. Also returns the
         count's total, how many words it was over."""
         covered = counted = covered_weight = weighed = 0.0
-        kept = False
         for f, common, typed, count, weight in content:
             if f in support or (not common and typed in support):
                 covered += 1.0
                 counted += 1.0
                 covered_weight += weight
-            elif not common and count:
+            elif not common:
                 counted += count
             else:
                 continue
             weighed += weight
-            kept = kept or bool(count)
-        if not kept:
+        if not counted:
             return None
         for _ in subjects - {f[1:] for f in support if f[0] == "@"}:
             counted += 1.0
