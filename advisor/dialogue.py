@@ -449,10 +449,11 @@ class Chat:
                 continue
             named = carried | {m.entity for m in current.analysis.mentions}
             following = self._rank_part(text[a:b], named)
-            # after small talk the next part is a question, unless it is more of the same ("thanks! that helps")
+            # after small talk the next part is a question, unless it is more of the same ("thanks! that helps");
+            # after a comma or a clause word, only a clear one: "hey there, how's it going?" is one greeting
             after_small_talk = self._small_talk(self._best(current)) and (
                 self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
-            )
+            ) and (not by_word or self._stands_alone(text[a:b], following, declined=True) or self._goes_on(text[a:b]))
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
                 ends.append(end)
