@@ -451,9 +451,11 @@ class Chat:
             following = self._rank_part(text[a:b], named)
             # after small talk the next part is a question, unless it is more of the same ("thanks! that helps");
             # after a comma or a clause word, only a clear one: "hey there, how's it going?" is one greeting
-            after_small_talk = self._small_talk(self._best(current)) and (
-                self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
-            ) and (not by_word or self._stands_alone(text[a:b], following, declined=True) or self._goes_on(text[a:b]))
+            after_small_talk = (
+                self._small_talk(self._best(current))
+                and self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
+                and (not by_word or self._stands_alone(text[a:b], following, True) or self._goes_on(text[a:b]))
+            )
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
                 ends.append(end)
@@ -507,10 +509,8 @@ class Chat:
 
     def _goes_on(self, text: str) -> bool:
         """Whether a part is a follow-up phrase or only names entities ("in Berlin?")."""
-        if followups.find(self.kb.follow_ups, text, self._content) is not None:
-            return True
-        analysis = self.matcher.analyse(text)
-        return bool(analysis.mentions) and analysis.entity_only
+        found = followups.find(self.kb.follow_ups, text, self._content)
+        return found is not None or self.matcher.analyse(text).entity_only
 
     def _small_talk(self, best: Candidate | None) -> bool:
         """Whether a part whose best candidate is `best` is small talk ("thanks!"): what follows it is a

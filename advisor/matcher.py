@@ -147,6 +147,9 @@ class _Rows:
     def values(self) -> Iterator[dict[int, float]]:
         return (self.get(f) for f in self._features)
 
+    def __len__(self) -> int:
+        return len(self._features)
+
 
 class _Idf(Mapping[str, float]):
     """A feature's idf from a cache's table (see _Rows)."""
@@ -171,7 +174,7 @@ class _Idf(Mapping[str, float]):
         return iter(self._rows)
 
     def __len__(self) -> int:
-        return len(self._rows._features)
+        return len(self._rows)
 
 
 def _slip(typed: str, meant: str) -> bool:
@@ -230,9 +233,9 @@ def _misspelt(typed: str, meant: str, slips: int) -> bool:
     """Whether someone who spells by ear might write `meant` as `typed` in at most `slips` slips: a vowel
     put in, left out or typed for another, a double letter typed single or a single one double, a letter
     left out beside one alike in sound ("trak", "sience"), one letter for another alike in sound
-    ("sallery", "difrent", "werk", "bild"). Any other change counts as
-    three. Only for a word the language does not have: applied to real words it would read "salad" as
-    "solid" and "rating" as "reading"."""
+    ("sallery", "difrent", "werk", "bild"). Any other change counts as three. Only for a word the
+    language does not have: applied to real words it would read "salad" as "solid" and "rating" as
+    "reading"."""
     last = list(range(0, 3 * len(meant) + 1, 3))
     for i, a in enumerate(typed, 1):
         row = [last[0] + (1 if a in _VOWELS or typed[i - 2 : i - 1] == a else 3)]
