@@ -825,8 +825,15 @@ class Matcher:
     # ----- ranking --------------------------------------------------------------------------
 
     def _query_vector(self, features: Sequence[str], quality: Sequence[float]) -> list[tuple[str, float]]:
-        known = [(f, self._idf[f] ** QUERY_IDF_POWER * q) for f, q in zip(features, quality) if f in self._idf]
-        unknown = sum(UNKNOWN_PAIR_SHARE if " " in f else 1.0 for f in features if f not in self._idf)
+        idf_of = self._idf.get
+        known: list[tuple[str, float]] = []
+        unknown = 0.0
+        for f, q in zip(features, quality, strict=True):
+            value = idf_of(f)
+            if value is None:
+                unknown += UNKNOWN_PAIR_SHARE if " " in f else 1.0
+            else:
+                known.append((f, value**QUERY_IDF_POWER * q))
         norm = math.sqrt(sum(w * w for _, w in known) + unknown * self._unknown_idf ** (2 * QUERY_IDF_POWER))
         return [(f, w / norm) for f, w in known] if norm else []
 
@@ -930,14 +937,15 @@ class Matcher:
         entity types it names other than as context. The words of a context entity are left out: "in
         San Francisco" says where the asker is, so in "nanny salary in San Francisco" it neither makes
         up for "nanny" nor counts against the salary table."""
-        idf, foreign, named, context = self._idf, self._foreign, analysis.named, self._around(analysis)
+        idf_of, foreign, named, context = self._idf.get, self._foreign, analysis.named, self._around(analysis)
         return [
             (f, f in self._common, f"@{named.get(f)}",
-             (FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE) if f in idf else 1.0,
-             idf.get(f, self._unknown_idf))
+             1.0 if weight is None else FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE,
+             self._unknown_idf if weight is None else weight)
             for f in analysis.features
             if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
             and named.get(f) not in context
+            for weight in (idf_of(f),)
         ], frozenset(m.entity for m in analysis.mentions) - context
 
     def _coverage(
