@@ -156,19 +156,25 @@ class _Idf(Mapping[str, float]):
 
     def __init__(self, rows: _Rows, values: Sequence[float]) -> None:
         self._rows, self._values = rows, values
+        self._found = rows._found  # read here first: a question asks about the same features many times
 
     def __getitem__(self, feature: str) -> float:
-        n = self._rows.position(feature)
-        if n < 0:
+        value = self.get(feature)
+        if value is None:
             raise KeyError(feature)
-        return self._values[n]
+        return value
 
     def get(self, feature: str, default: Any = None) -> Any:
-        n = self._rows.position(feature)
+        n = self._found.get(feature)
+        if n is None:
+            n = self._rows.position(feature)
         return self._values[n] if n >= 0 else default
 
     def __contains__(self, feature: object) -> bool:
-        return isinstance(feature, str) and self._rows.position(feature) >= 0
+        if not isinstance(feature, str):
+            return False
+        n = self._found.get(feature)
+        return (self._rows.position(feature) if n is None else n) >= 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
