@@ -454,7 +454,9 @@ class Chat:
             after_small_talk = (
                 self._small_talk(self._best(current))
                 and self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
-                and (not by_word or self._stands_alone(text[a:b], following, True) or self._goes_on(text[a:b]))
+                and (
+                    not by_word or self._stands_alone(text[a:b], following, declined=True) or self._goes_on(text[a:b])
+                )
             )
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):
                 parts.append((text[start:end], current))
