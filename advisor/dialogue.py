@@ -455,7 +455,9 @@ class Chat:
                 self._small_talk(self._best(current))
                 and self._intent_of(text[a:b], following) != self._intent_of(text[start:end], current)
                 and (
-                    not by_word or self._stands_alone(text[a:b], following, declined=True) or self._goes_on(text[a:b])
+                    not by_word
+                    or self._stands_alone(text[a:b], following, declined=True)  # a follow-up phrase stands alone
+                    or following.analysis.entity_only
                 )
             )
             if after_small_talk or self._separate((text[start:end], current), (text[a:b], following)):

@@ -748,11 +748,15 @@ class Matcher:
         """The entity types that say where the asker is (see EntityType.context)."""
         return frozenset(t.id for t in kb.entities.values() if t.context)
 
+    def _declining(self) -> frozenset[int]:
+        """The indices of the decline intents."""
+        return frozenset(i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline")
+
     def _decline_shares(self, samples: list[tuple[tuple[str, ...], int]]) -> dict[str, float]:
         """Per feature of answering intents' examples, how many times as frequent (per example) it is in
         decline intents' examples: the words well above 1 are theirs ("lawyer" belongs to other careers,
         though "I'm a lawyer, how do I get into ML?" names it too)."""
-        decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        decline = self._declining()
         theirs: Counter[str] = Counter()
         own: Counter[str] = Counter()
         for feats, index in samples:
@@ -769,7 +773,7 @@ class Matcher:
     ) -> frozenset[str]:
         """Words of decline intents that answering ones hardly use (their share FOREIGN_RATIO or more,
         see _decline_shares) and no keyword names ("nurse", "weather"): to coverage, a sign of another topic."""
-        decline = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        decline = self._declining()
         theirs = {f for feats, index in samples if index in decline for f in feats}
         own = {f for f, share in shares.items() if share < FOREIGN_RATIO}.union(*keyword_feats)
         return frozenset(f for f in theirs - own if " " not in f and not f.startswith("@"))
@@ -784,7 +788,7 @@ class Matcher:
         example leaves the others' order alone and moves few other answers (a shuffle moved several
         times as many). The weights kept are the average over every step (an averaged perceptron): the
         examples met last do not get the last word, and unseen questions are answered better."""
-        declines = {i for i, intent in enumerate(self.kb.intents) if intent.kind == "decline"}
+        declines = self._declining()
         answering = {f for f, share in shares.items() if share < (FOREIGN_RATIO if " " in f else DECLINE_RATIO)}
         order = list(samples)
         ids = [intent.id for intent in self.kb.intents]
