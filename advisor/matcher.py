@@ -192,6 +192,12 @@ def _slip(typed: str, meant: str) -> bool:
     return sorted(meant) == sorted(typed)
 
 
+def _left_out(typed: str, meant: str) -> bool:
+    """Whether a word is another with one of its letters left out ("thak", "usig"), not the last: "dept"
+    is short for "department", not a slip for "depth"."""
+    return len(meant) == len(typed) + 1 and any(meant[:i] + meant[i + 1 :] == typed for i in range(len(typed)))
+
+
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _KEYS = {c: (row, column) for row, keys in enumerate(_ROWS) for column, c in enumerate(keys)}
 _VOWELS = frozenset("aeiouy")
@@ -445,7 +451,10 @@ class Matcher:
             by_ear = lexicon is not None and count is None
             slips = {
                 meant: edits <= max_edits and meant[0] == word[0]
-                and (_slip(word, meant) if short else _mistyped(word, meant, max_edits))
+                and (
+                    _slip(word, meant) or (by_ear and _left_out(word, meant)) if short
+                    else _mistyped(word, meant, max_edits)
+                )
                 for meant, edits in found
             }
             ranked = [
