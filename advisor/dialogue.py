@@ -34,7 +34,8 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    after it, never a question of its own; after small talk the next part is one when it asks ("thanks!
    and in Berlin?") and is no more of the same ("thanks! that helps" is one thanks), and a remark that
    asks nothing is left unanswered ("bye! will come back later"). A clause word inside a name ("weights
-   and biases") or between two names of one type ("compare London and New York") cuts nothing. A part
+   and biases") or between two names of one type ("compare London and New York") cuts nothing, nor
+   do the clause words of a line one intent answers whole (see Chat._whole). A part
    a `decline` intent clearly wins is a question of its own (and gets its fallback) beside one that
    scores at least as high as a typical example question ("salary in London? also what's the weather
    there").
@@ -425,7 +426,7 @@ class Chat:
     def _plan(self, text: str) -> list[tuple[str, Match]] | None:
         """The questions in one line with their matches, or None when it is one question."""
         spans = self._pieces(text)
-        if spans is None or len(spans) < 2:
+        if spans is None or len(spans) < 2 or (all(by_word for _, _, by_word in spans[1:]) and self._whole(text)):
             return None
         parts: list[tuple[str, Match]] = []
         ends: list[int] = []
@@ -481,6 +482,17 @@ class Chat:
             return None
         asks = [bool((stop := _SENTENCE_END.match(text, end)) and "?" in stop.group()) for end in ends]
         return [part for i, part in enumerate(parts) if not (i and self._remark(parts[i - 1], part, asks[i]))]
+
+    def _whole(self, text: str) -> bool:
+        """Whether one intent answers a whole line as closely as a typical example question and speaks for
+        every word of it: then its clause words join words, not questions ("which languages and tools
+        does a data engineer use")."""
+        match = self.matcher.rank(text)
+        best = self._best(match)
+        return (
+            best is not None and best.score >= FULL_SCORE and best.coverage == best.weighted_coverage == 1.0
+            and self._stands_alone(text, match)
+        )
 
     def _remark(self, before: tuple[str, Match], part: tuple[str, Match], asks: bool) -> bool:
         """A part after small talk that asks nothing: no question mark, no clear answer, not a name or a
