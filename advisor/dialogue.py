@@ -50,8 +50,9 @@ question, see Chat._covered) are passed over; in a text of several sentences or 
 coverage is the best of the whole text's and that of each part that asks, so the story told around a
 question does not count against its answer. Of the others, the one
 with the highest score times coverage squared is the best. Among candidates within the clarify margin,
-one whose idf-weighted coverage is clearly the highest is answered without asking ("english skills" is
-about English, not skills in general); a `decline` intent that wins gives a fallback with its own
+one whose idf-weighted coverage of the whole text is clearly the highest is answered without asking
+("english skills" is about English, not skills in general; "I'm introverted, is that a problem?" is
+about personal qualities); a `decline` intent that wins gives a fallback with its own
 opening line.
 """
 

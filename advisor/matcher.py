@@ -83,7 +83,10 @@ class Candidate:
     points each feature brought (and any context points taken back, CONTEXT_CUT), and the share of the
     question's content words that speak for it: counted, and weighted by how specific each word is (a
     rare word weighs more than a common one); `words`: how many words the count was over (see
-    _coverage: a word known from other intents counts half)."""
+    _coverage: a word known from other intents counts half). In a text of several parts the count is
+    the best of the whole text's and each asking part's, the weighted share always the whole text's:
+    of two intents that answer "I'm introverted, is that a problem?", the one that speaks for
+    "introverted" too is the more specific (see rank_analysis)."""
 
     intent: str
     score: float
@@ -877,10 +880,11 @@ class Matcher:
         """Rank the intents for an already analysed question. `focus` holds the analyses of the parts
         that ask in a longer text ("I'm 34, an accountant ... Which topics can I skip?"): the whole text
         still scores, and an intent's coverage is the best of the whole text's and each asking part's,
-        so the story around a question does not count against its answer. Small talk is made of words of
-        every kind ("thx a ton", "awesome, thank u", "hallo, nice to meet u"): for a small-talk intent, a
-        word the knowledge base has never seen does not count against it; one it knows from another
-        intent still does ("thanks for the nurse salaries")."""
+        so the story around a question does not count against its answer; its weighted coverage stays
+        the whole text's, so that among close candidates the one that speaks for the story too is
+        preferred. Small talk is made of words of every kind ("thx a ton", "awesome, thank u", "hallo,
+        nice to meet u"): for a small-talk intent, a word the knowledge base has never seen does not
+        count against it; one it knows from another intent still does ("thanks for the nurse salaries")."""
         vector = self._query_vector(analysis.features, analysis.weights)
         scale = self._scale
         rows = [(f, scale * w, row) for f, w in vector if (row := self._table.get(f))]
@@ -905,10 +909,12 @@ class Matcher:
             coverage = self._coverage(known if smalltalk else content, subjects, support)
             if coverage is None:
                 coverage = (1.0, 1.0, 1.0) if smalltalk or analysis.entity_only else (0.0, 0.0, 1.0)
+            whole = coverage[1]
             for words_, named_types in asking:
                 if coverage[:2] == (1.0, 1.0):
                     break
                 coverage = max(coverage, self._coverage(words_, named_types, support) or coverage)
+            coverage = (coverage[0], whole, coverage[2])
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         if context:
             candidates = self._context_capped(candidates, context, places)
