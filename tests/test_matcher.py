@@ -200,6 +200,7 @@ def test_gibberish_is_not_corrected_into_a_topic(advisor):
         ("what do they earn in bengaluru", "city", "bangalore"),
         ("salary in NYC", "city", "nyc"),
         ("is k8s needed", "tool", "kubernetes"),
+        ("whats a junior ai develper paid in sydney", "role", "ml_engineer"),
         ("sklearn or pytorch", "tool", "scikit_learn"),
         ("sklearn or pytorch", "tool", "pytorch"),
         ("what does a jr earn", "level", "junior"),
