@@ -48,12 +48,12 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
 Candidates whose coverage is under the settings' `min_coverage` (less for a high score or a long
 question, see Chat._covered) are passed over; in a text of several sentences or clauses, a candidate's
 coverage is the best of the whole text's and that of each part that asks, so the story told around a
-question does not count against its answer. Of the others, the one
-with the highest score times coverage squared is the best. Among candidates within the clarify margin,
-one whose idf-weighted coverage of the whole text is clearly the highest is answered without asking
-("english skills" is about English, not skills in general; "I'm introverted, is that a problem?" is
-about personal qualities); a `decline` intent that wins gives a fallback with its own
-opening line.
+question does not count against its answer. Of the others, the one with the highest score times
+coverage squared is the best. Among candidates within the clarify margin, one whose idf-weighted
+coverage of the whole text is clearly the highest is answered without asking ("english skills" is
+about English, not skills in general; for "I know Excel and a bit of Access. What about SQL, will I
+need it?", the data skills speak for more of the story than one tool's advice); a `decline` intent
+that wins gives a fallback with its own opening line.
 """
 
 from __future__ import annotations

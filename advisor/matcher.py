@@ -85,8 +85,8 @@ class Candidate:
     rare word weighs more than a common one); `words`: how many words the count was over (see
     _coverage: a word known from other intents counts half). In a text of several parts the count is
     the best of the whole text's and each asking part's, the weighted share always the whole text's:
-    of two intents that answer "I'm introverted, is that a problem?", the one that speaks for
-    "introverted" too is the more specific (see rank_analysis)."""
+    of two close intents for "I know Excel and a bit of Access. What about SQL, will I need it?", the
+    one that speaks for more of the story too is the more specific (see rank_analysis)."""
 
     intent: str
     score: float
