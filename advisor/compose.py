@@ -136,10 +136,11 @@ def _slot_text(slot: Slot, values: Sequence[EntityValue]) -> tuple[str, bool]:
     if len(values) >= 2 and slot.compare:
         blocks = []
         for label, fact in slot.compare:
-            rows = _rows([(v.name, v.facts.get(fact) or "not given") for v in values])
-            blocks.append(f"{label}:\n" + "\n".join(rows))
+            if any(v.facts.get(fact) for v in values):  # a row of "not given" only says nothing
+                rows = _rows([(v.name, v.facts.get(fact) or "not given") for v in values])
+                blocks.append(f"{label}:\n" + "\n".join(rows))
         missing = [fill(slot.missing, v) for v in values if not all(f in v.facts for _, f in slot.compare)]
-        return "\n\n".join(blocks + [m for m in missing if m]), True
+        return "\n\n".join(blocks + [m for m in missing if m]), bool(blocks)
     lines, filled = [], False
     for v in values:
         text = fill(slot.template, v)
