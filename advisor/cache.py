@@ -40,7 +40,7 @@ try:
 except ImportError:  # pragma: no cover - another Python implementation
     from hashlib import blake2b
 
-FORMAT = 6
+FORMAT = 7
 PACK_MIN = 8
 KEEP = 32  # cache files kept (one per knowledge directory); the least recently used go first
 _PACKED = {"$f8": "d", "$i8": "q", "$i2": "h"}

@@ -34,6 +34,7 @@ CORRECTION_PENALTY = 0.8
 REFINE_EPOCHS = 6
 COMMON_MIN_INTENTS = 4
 KNOWN_SHARE = 0.5
+TOPICAL_WEIGHT = 0.375  # counted beyond KNOWN_SHARE for a word only one intent's examples write (_topical_words)
 FOREIGN_WEIGHT = 2.0
 TYPE_SHARE = 0.1
 UNKNOWN_PAIR_SHARE = 0.1
@@ -83,10 +84,11 @@ class Candidate:
     points each feature brought (and any context points taken back, CONTEXT_CUT), and the share of the
     question's content words that speak for it: counted, and weighted by how specific each word is (a
     rare word weighs more than a common one); `words`: how many words the count was over (see
-    _coverage: a word known from other intents counts half). In a text of several parts the count is
-    the best of the whole text's and each asking part's, the weighted share always the whole text's:
-    of two close intents for "I know Excel and a bit of Access. What about SQL, will I need it?", the
-    one that speaks for more of the story too is the more specific (see rank_analysis)."""
+    _coverage: a word known from other intents counts half, or more if it is of one topic). In a text
+    of several parts the count is the best of the whole text's and each asking part's, the weighted
+    share always the whole text's: of two close intents for "I know Excel and a bit of Access. What
+    about SQL, will I need it?", the one that speaks for more of the story too is the more specific
+    (see rank_analysis)."""
 
     intent: str
     score: float
@@ -725,6 +727,7 @@ class Matcher:
         self._types = self._intent_types(samples)
         shares = self._decline_shares(samples)
         self._foreign = self._foreign_words(samples, keyword_feats, shares)
+        self._topical = self._topical_words(samples)
         self._refine(samples, seed, shares)
         self._calibrate(samples)
         self._top = self._row_tops(self._table)
@@ -789,6 +792,19 @@ class Matcher:
         theirs = {f for feats, index in samples if index in decline for f in feats}
         own = {f for f, share in shares.items() if share < FOREIGN_RATIO}.union(*keyword_feats)
         return frozenset(f for f in theirs - own if " " not in f and not f.startswith("@"))
+
+    def _topical_words(self, samples: list[tuple[tuple[str, ...], int]]) -> dict[str, float]:
+        """Per word of the answering examples, the share of the examples that write it which are its most
+        frequent intent's: near 1 for a word of one topic ("doctor", which only the application areas'
+        examples write), low for one spread over many ("skills"). In coverage, a topical word the intent
+        does not speak for says the question is about another topic (see _content_features)."""
+        per: dict[str, Counter[int]] = defaultdict(Counter)
+        for feats, index in samples:
+            if self.kb.intents[index].kind == "answer":
+                for f in feats:
+                    if " " not in f and not f.startswith("@"):
+                        per[f][index] += 1
+        return {f: max(counts.values()) / sum(counts.values()) for f, counts in per.items()}
 
     def _refine(self, samples: list[tuple[tuple[str, ...], int]], seed: int, shares: dict[str, float]) -> None:
         """Mistake-driven passes over the examples: raise an intent's weights where a rival outscores it,
@@ -963,9 +979,11 @@ class Matcher:
         San Francisco" says where the asker is, so in "nanny salary in San Francisco" it neither makes
         up for "nanny" nor counts against the salary table."""
         idf_of, foreign, named, context = self._idf.get, self._foreign, analysis.named, self._around(analysis)
+        topical = self._topical.get
         return [
             (f, f in self._common, f"@{named.get(f)}",
-             1.0 if weight is None else FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE,
+             1.0 if weight is None
+             else FOREIGN_WEIGHT if f in foreign else KNOWN_SHARE + TOPICAL_WEIGHT * topical(f, 0.0),
              self._unknown_idf if weight is None else weight)
             for f in analysis.features
             if " " not in f and not f.startswith("@") and not f[0].isdigit()  # a figure alone asks nothing
@@ -984,8 +1002,11 @@ class Matcher:
           context entity are not counted at all (see _content_features).
         - In the count, a word the knowledge base knows from other intents weighs KNOWN_SHARE of one
           it has never seen ("english skills" is about English; in "paramedic pay", "paramedic" is what
-          the question is about), and one it knows only from decline intents FOREIGN_WEIGHT: it names
-          a topic the knowledge base declines ("plumber salary in London"). In the weighted share,
+          the question is about), more the more it belongs to one other topic (up to TOPICAL_WEIGHT
+          more, see _topical_words: in "how much do doctors earn", "doctor" is what the question is
+          about, and the salary table does not speak for it), and one it knows only from decline
+          intents FOREIGN_WEIGHT: it names a topic the knowledge base declines ("plumber salary in
+          London"). In the weighted share,
           an unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type when the type has points for it and the
           intent is about that type (see _intent_types), or when the intent has a slot for it: "data
@@ -1172,6 +1193,7 @@ class Matcher:
             "unknown_idf": self._unknown_idf,
             "common": sorted(self._common),
             "foreign": sorted(self._foreign),
+            "topical": [self._lines(self._topical), list(self._topical.values())],
             "types": [sorted(t) for t in self._types],
             "table": [
                 self._lines(features),
@@ -1216,6 +1238,9 @@ class Matcher:
         matcher._analyses = {}
         matcher._common = frozenset(texts(state["common"]))
         matcher._foreign = frozenset(texts(state["foreign"]))
+        words_, shares = cls._pairs([state["topical"]])[0]
+        words_ = cls._unlines(words_)
+        matcher._topical = dict(zip(words_, numbers(shares, float, len(words_))))
         matcher._types = [frozenset(texts(t)) for t in cls._texts_lists(state["types"])]
         matcher._context = cls._context_types(kb)
         matcher._slot_types = cls._slots_of(kb)
