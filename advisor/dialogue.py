@@ -82,6 +82,7 @@ FULL_SCORE = 100.0
 LONG_WORDS = 4.0  # content words up to which a question needs the full min_coverage (see Chat._covered)
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
 SPECIFIC_MARGIN = 0.05
+FRAME_SHARE = 0.4  # of the highest score of an answering intent, that the answer must reach (see Chat._best)
 PICK_MAX_WORDS = 4
 ASKING_MIN_WORDS = 2
 LEAD_MAX_WORDS = 8  # small talk before a line's first comma is shorter ("thanks a lot for the quick answer, ...")
@@ -224,10 +225,15 @@ class Chat:
         speaks for all of a question beats one that scores a little higher on a part of it ("dentist
         salary germany" is another career's pay, not the ML salary table). A question that is one name
         and nothing else ("pytorch?") asks about that thing: of the passing intents, one whose slots
-        take it, when there is one."""
+        take it, when there is one. None when the best scores under FRAME_SHARE of the answering intent
+        that scores highest: the question is framed as that one's and worded as another's ("how much
+        do doctors make" is no salary question about ML, nor a question about ML in healthcare)."""
         floor = self.kb.settings.answer_threshold
         passing = [c for c in match.candidates if self._covered(c, match) and c.score >= floor]
         best = max(passing, key=self._weight, default=None)
+        top = max((c.score for c in match.candidates if self.kb.intent(c.intent).kind != "decline"), default=0.0)
+        if best is not None and best.score < FRAME_SHARE * top:
+            return None
         if best is not None and _one_name(match.analysis):
             etype = match.analysis.mentions[0].entity
             taking = [c for c in passing if any(s.entity == etype for s in self.kb.intent(c.intent).slots)]
