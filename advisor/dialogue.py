@@ -209,14 +209,17 @@ class Chat:
         """Enough of the question speaks for the candidate: the settings' `min_coverage`, less in
         proportion for a score above that of a typical example (100) when the knowledge base knows every
         word of the question: "many thanks" is thanks, "how much does a zookeeper earn" asks about
-        something the knowledge base has never heard of, however well its frame scores; and less
+        something the knowledge base has never heard of, however well its frame scores. The points a
+        place named as context brings do not count here, as its words do not in coverage: in "how much
+        do doctors earn in Bangalore", Bangalore makes the salary table score high, not fit; and less
         for a question of more than LONG_WORDS words, by the square root of the ratio: the courtesies
         and asides of a long message ("I would appreciate a brief summary of ...") are not a topic
         of their own, while in "how much does a zookeeper earn" one word of two is. A decline intent
         needs none: declining does not pass anything off as an answer."""
         if self.kb.intent(candidate.intent).kind == "decline":
             return True
-        high = 1.0 if match.analysis.unknown else min(1.0, FULL_SCORE / max(candidate.score, 1.0))
+        score = candidate.score - candidate.place_points
+        high = 1.0 if match.analysis.unknown else min(1.0, FULL_SCORE / max(score, 1.0))
         long = min(1.0, math.sqrt(LONG_WORDS / candidate.words)) if candidate.words else 1.0
         return candidate.coverage >= self.kb.settings.min_coverage * high * long
 

@@ -88,7 +88,9 @@ class Candidate:
     of several parts the count is the best of the whole text's and each asking part's, the weighted
     share always the whole text's: of two close intents for "I know Excel and a bit of Access. What
     about SQL, will I need it?", the one that speaks for more of the story too is the more specific
-    (see rank_analysis)."""
+    (see rank_analysis). `place_points`: the points from the words of a place named as context (see
+    _around), which coverage leaves out.
+    """
 
     intent: str
     score: float
@@ -96,6 +98,7 @@ class Candidate:
     coverage: float = 1.0
     weighted_coverage: float = 1.0
     words: float = 1.0
+    place_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -934,7 +937,21 @@ class Matcher:
             candidates.append(Candidate(self._intent_ids[index], round(scale * score, 1), tuple(evidence), *coverage))
         if context:
             candidates = self._context_capped(candidates, context, places)
+        if around := self._around(analysis):
+            named = {w for w, t in analysis.named.items() if t in around}
+            candidates = [replace(c, place_points=self._place_points(c, around, named)) for c in candidates]
         return Match(analysis, tuple(candidates))
+
+    @staticmethod
+    def _place_points(candidate: Candidate, types: frozenset[str], words: set[str]) -> float:
+        """A candidate's points from the words and features of the places named as context, net of any
+        taken back (CONTEXT_CUT)."""
+        def of_place(feature: str) -> bool:
+            if feature[0] == "@":
+                return feature == CONTEXT_CUT or feature[1:].partition("=")[0] in types
+            return not words.isdisjoint(feature.split())
+
+        return round(sum(p for f, p in candidate.evidence if of_place(f)), 1)
 
     def _around(self, analysis: Analysis) -> frozenset[str]:
         """The context types a question names as context, for coverage: with one value. Two ("London
