@@ -34,11 +34,10 @@ Context rules, as Chat.ask applies them (the knowledge base supplies every word 
    after it, never a question of its own; after small talk the next part is one when it asks ("thanks!
    and in Berlin?") and is no more of the same ("thanks! that helps" is one thanks), and a remark that
    asks nothing is left unanswered ("bye! will come back later"). A clause word inside a name ("weights
-   and biases") or between two names of one type ("compare London and New York") cuts nothing, nor
-   do the clause words of a line one intent answers whole (see Chat._whole). A part
-   a `decline` intent clearly wins is a question of its own (and gets its fallback) beside one that
-   scores at least as high as a typical example question ("salary in London? also what's the weather
-   there").
+   and biases") or between two names of one type ("compare London and New York") cuts nothing, nor do
+   the clause words of a line one intent answers whole (see Chat._whole). A part a `decline` intent
+   clearly wins is a question of its own (and gets its fallback) beside one that scores at least as
+   high as a typical example question ("salary in London? also what's the weather there").
 8. Interview. The intent the knowledge base's `interview:` names starts the interview, unless the
    question names one of its outcome values. During it, a number, an ordinal or the option sharing
    most words with the answer is picked; a leave word ("stop") ends it; another question answered
@@ -82,7 +81,7 @@ FULL_SCORE = 100.0
 LONG_WORDS = 4.0  # content words up to which a question needs the full min_coverage (see Chat._covered)
 # close candidates: one whose matched words weigh this much more (see Candidate) is taken without asking
 SPECIFIC_MARGIN = 0.05
-FRAME_SHARE = 0.4  # of the highest score of an answering intent, that the answer must reach (see Chat._best)
+FRAME_SHARE = 0.4  # share of the highest answering intent's score that an answer must reach (see Chat._best)
 PICK_MAX_WORDS = 4
 ASKING_MIN_WORDS = 2
 LEAD_MAX_WORDS = 8  # small talk before a line's first comma is shorter ("thanks a lot for the quick answer, ...")

@@ -1023,8 +1023,7 @@ class Matcher:
           more, see _topical_words: in "how much do doctors earn", "doctor" is what the question is
           about, and the salary table does not speak for it), and one it knows only from decline
           intents FOREIGN_WEIGHT: it names a topic the knowledge base declines ("plumber salary in
-          London"). In the weighted share,
-          an unknown word weighs as much as the rarest known one.
+          London"). In the weighted share, an unknown word weighs as much as the rarest known one.
         - A named entity speaks for the intent through its type when the type has points for it and the
           intent is about that type (see _intent_types), or when the intent has a slot for it: "data
           scientist salary" asks what the salary table says of that role (that it has no figure), though
