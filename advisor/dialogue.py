@@ -227,15 +227,19 @@ class Chat:
         speaks for all of a question beats one that scores a little higher on a part of it ("dentist
         salary germany" is another career's pay, not the ML salary table). A question that is one name
         and nothing else ("pytorch?") asks about that thing: of the passing intents, one whose slots
-        take it, when there is one. None when the best scores under FRAME_SHARE of the answering intent
-        that scores highest: the question is framed as that one's and worded as another's ("how much
-        do doctors make" is no salary question about ML, nor a question about ML in healthcare)."""
-        floor = self.kb.settings.answer_threshold
-        passing = [c for c in match.candidates if self._covered(c, match) and c.score >= floor]
+        take it, when there is one. An answer scoring under FRAME_SHARE of the highest answering score
+        does not pass: the question is framed as that intent's ("how much do doctors make" is no
+        question about ML in healthcare, and when the salary table does not cover it, none this
+        knowledge base answers)."""
+        threshold = self.kb.settings.answer_threshold
+        answering = [c.score for c in match.candidates if self.kb.intent(c.intent).kind != "decline"]
+        floor = max(threshold, FRAME_SHARE * max(answering, default=0.0))
+        passing = [
+            c for c in match.candidates
+            if c.score >= (threshold if self.kb.intent(c.intent).kind == "decline" else floor)
+            and self._covered(c, match)
+        ]
         best = max(passing, key=self._weight, default=None)
-        top = max((c.score for c in match.candidates if self.kb.intent(c.intent).kind != "decline"), default=0.0)
-        if best is not None and best.score < FRAME_SHARE * top:
-            return None
         if best is not None and _one_name(match.analysis):
             etype = match.analysis.mentions[0].entity
             taking = [c for c in passing if any(s.entity == etype for s in self.kb.intent(c.intent).slots)]
