@@ -295,6 +295,15 @@ def about_names(feature: str, named: Mapping[str, str]) -> bool:
     return feature[0] == "@" or any(w in named or w[0] == "<" for w in feature.split())
 
 
+def _points_about(candidate: Candidate, types: frozenset[str], words: set[str]) -> float:
+    """A candidate's points from the features of some entity types and their words, net of any context
+    points taken back (CONTEXT_CUT): what places named as context bring it."""
+    return sum(
+        p for f, p in candidate.evidence
+        if (f == CONTEXT_CUT or f[1:].partition("=")[0] in types if f[0] == "@" else not words.isdisjoint(f.split()))
+    )
+
+
 def _by_points(evidence: tuple[str, float]) -> float:
     return -abs(evidence[1])
 
@@ -939,19 +948,8 @@ class Matcher:
             candidates = self._context_capped(candidates, context, places)
         if around := self._around(analysis):
             named = {w for w, t in analysis.named.items() if t in around}
-            candidates = [replace(c, place_points=self._place_points(c, around, named)) for c in candidates]
+            candidates = [replace(c, place_points=round(_points_about(c, around, named), 1)) for c in candidates]
         return Match(analysis, tuple(candidates))
-
-    @staticmethod
-    def _place_points(candidate: Candidate, types: frozenset[str], words: set[str]) -> float:
-        """A candidate's points from the words and features of the places named as context, net of any
-        taken back (CONTEXT_CUT)."""
-        def of_place(feature: str) -> bool:
-            if feature[0] == "@":
-                return feature == CONTEXT_CUT or feature[1:].partition("=")[0] in types
-            return not words.isdisjoint(feature.split())
-
-        return round(sum(p for f, p in candidate.evidence if of_place(f)), 1)
 
     def _around(self, analysis: Analysis) -> frozenset[str]:
         """The context types a question names as context, for coverage: with one value. Two ("London
@@ -972,12 +970,7 @@ class Matcher:
         theirs: "flights to London" is off topic because of where it goes. Two places are capped alike:
         "the time difference between London and New York" asks about time; when pay is what two
         places are compared on, the salary table has the rest of the question too."""
-        def around(c: Candidate) -> float:
-            return sum(
-                p for f, p in c.evidence
-                if (f[1:].partition("=")[0] in types if f[0] == "@" else not context.isdisjoint(f.split()))
-            )
-        arounds = [around(c) for c in candidates]
+        arounds = [_points_about(c, types, context) for c in candidates]
         strongest = max((min(c.score - a, c.score) for c, a in zip(candidates, arounds)), default=0.0)
         if strongest < CONTEXT_FRAME_MIN:
             return candidates
