@@ -671,8 +671,9 @@ def _frame(match: Match, candidate: Candidate) -> float:
 
 def _asking(text: str) -> tuple[str, ...]:
     """The parts of a text that ask, for the matcher's coverage: its sentences ending in "?" and its last
-    sentence, and the clauses of these (split at a comma, "but", "so" or a dash), each of ASKING_MIN_WORDS
-    words or more ("I'm 34, an accountant. Which topics can I skip for now?"). Empty when the text is one
+    sentence, however short ("onnx?? saw it in a job ad"), and the clauses of these (split at a comma,
+    "but", "so" or a dash) of ASKING_MIN_WORDS words or more: "I'm 34, an accountant. Which topics can
+    I skip for now?", but not "DS" in "DS, DE, MLE - do they overlap?". Empty when the text is one
     such part."""
     sentences, start = [], 0
     for end in _SENTENCE_END.finditer(text):
@@ -680,9 +681,9 @@ def _asking(text: str) -> tuple[str, ...]:
         start = end.end()
     sentences = [s for s in (*sentences, text[start:]) if words(s)]
     asking = [s for s in sentences[:-1] if s.rstrip().endswith("?")] + sentences[-1:]
-    asking += [clause for s in asking for clause in _CLAUSE.split(s) if clause != s]
+    asking += [c for s in asking for c in _CLAUSE.split(s) if c != s and len(words(c)) >= ASKING_MIN_WORDS]
     whole = text.strip()
-    return tuple(p for p in asking if len(words(p)) >= ASKING_MIN_WORDS and p.strip() != whole)
+    return tuple(p for p in asking if p.strip() != whole)
 
 
 def _number(tokens: Sequence[str], count: int) -> int | None:
