@@ -18,12 +18,12 @@ from advisor.text import words
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 # (in-scope accuracy, out-of-scope recall) each set must reach.
-# bar: measured dev (2,643 questions, after its earlier questions became examples) 0.945 / 0.921 on
+# bar: measured dev (2,643 questions, after its earlier questions became examples) 0.949 / 0.916 on
 # 2026-11-28 (twelfth session), kept about 3 points below, rounded down: its out-of-scope part holds the
 # 22 questions taken back out of the knowledge base because it answers them. Test's from 0.910, the
 # lowest refit (seeds 0 to 3) seen in the seventh session.
 BARS = {
-    "dev.yaml": (0.91, 0.89),
+    "dev.yaml": (0.91, 0.88),
     "test.yaml": (0.88, 0.92),
 }
 
