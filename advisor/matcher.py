@@ -179,10 +179,7 @@ class _Idf(Mapping[str, float]):
         return self._values[n] if n >= 0 else default
 
     def __contains__(self, feature: object) -> bool:
-        if not isinstance(feature, str):
-            return False
-        n = self._found.get(feature)
-        return (self._rows.position(feature) if n is None else n) >= 0
+        return isinstance(feature, str) and self.get(feature) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
